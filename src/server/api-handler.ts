@@ -1,0 +1,29 @@
+// The contract every API module in server/apis/ implements. The router is the only list of
+// handlers: it dispatches by API key and builds the ApiVersions answer from the same registry,
+// so what is advertised is exactly what is implemented.
+import type { Logger } from 'pino'
+import type { RequestHeader } from '../protocol/headers.js'
+import type { BrokerContext } from './broker-context.js'
+
+export interface RequestContext {
+  readonly header: RequestHeader
+  readonly apiVersion: number
+  readonly clientId: string | null
+  readonly clientHost: string
+  readonly connectionId: number
+  readonly broker: BrokerContext
+  readonly log: Logger
+}
+
+export interface ApiHandler<Request, Response> {
+  readonly apiKey: number
+  /** Lowest version answered; lower versions in [advertisedMinVersion, minVersion) get UNSUPPORTED_VERSION. */
+  readonly minVersion: number
+  /** Lowest version advertised in ApiVersions (Kafka advertises Produce from 0 but rejects v0-2). */
+  readonly advertisedMinVersion?: number
+  readonly maxVersion: number
+  /** Returns the response, a promise of it, or null when no response is sent (acks=0 produce). */
+  handle(ctx: RequestContext, request: Request): Response | Promise<Response> | null
+  /** The response for this request with every error field set to errorCode (used for top-level failures). */
+  errorResponse(request: Request, errorCode: number, apiVersion: number): Response
+}
