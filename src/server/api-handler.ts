@@ -23,7 +23,13 @@ export interface ApiHandler<Request, Response> {
   readonly advertisedMinVersion?: number
   readonly maxVersion: number
   /** Returns the response, a promise of it, or null when no response is sent (acks=0 produce). */
-  handle(ctx: RequestContext, request: Request): Response | Promise<Response> | null
+  handle(ctx: RequestContext, request: Request): Response | Promise<Response | null> | null
   /** The response for this request with every error field set to errorCode (used for top-level failures). */
   errorResponse(request: Request, errorCode: number, apiVersion: number): Response
 }
+
+/**
+ * Thrown by a handler when Kafka would close the connection instead of answering (for example
+ * an acks=0 produce that failed: the client learns of it only by the disconnect).
+ */
+export class CloseConnectionError extends Error {}

@@ -1,0 +1,81 @@
+// One partition replica on this broker: its log plus the replication state Kafka keeps per
+// partition (leader epoch, ISR, high watermark). The high watermark is the offset below which
+// every ISR member has the data; only records below it are served to consumers. With this
+// broker as the only ISR member it moves with the log end offset after each append.
+import assert from 'node:assert/strict'
+import type { PartitionLog, AppendResult, ReadResult, LogConfig } from '../storage/log.js'
+import type { PartitionState } from './metadata-image.js'
+
+export type TimestampType = 'CreateTime' | 'LogAppendTime'
+
+export class Partition {
+  highWatermark: number
+  /** Bytes that became visible below the high watermark since start; drives parked fetches. */
+  visibleBytesTotal = 0
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly topicId: Buffer,
+    readonly log: PartitionLog,
+    readonly state: PartitionState,
+    readonly localBrokerId: number,
+    readonly logConfig: LogConfig,
+  ) {
+    this.highWatermark = this.computeHighWatermark()
+  }
+
+  get key(): string {
+    return partitionKey(this.topic, this.partition)
+  }
+
+  get isLeader(): boolean {
+    return this.state.leader === this.localBrokerId
+  }
+
+  get leaderEpoch(): number {
+    return this.state.leaderEpoch
+  }
+
+  get logStartOffset(): number {
+    return this.log.logStartOffset
+  }
+
+  get logEndOffset(): number {
+    return this.log.logEndOffset
+  }
+
+  /** Without transactions the last stable offset is the high watermark. */
+  get lastStableOffset(): number {
+    return this.highWatermark
+  }
+
+  async appendAsLeader(records: Buffer, nowMs: number): Promise<AppendResult> {
+    const timestampType = this.logConfig.messageTimestampType
+    const result = await this.log.appendAsLeader(records, { leaderEpoch: this.state.leaderEpoch, timestampType, nowMs })
+    this.advanceHighWatermark(records.length)
+    return result
+  }
+
+  read(fetchOffset: number, maxBytes: number, minOneMessage: boolean, maxOffset: number): Promise<ReadResult> {
+    return this.log.read(fetchOffset, maxBytes, { maxOffset, minOneMessage })
+  }
+
+  private advanceHighWatermark(appendedBytes: number): void {
+    const next = this.computeHighWatermark()
+    assert.ok(next >= this.highWatermark, 'high watermark never moves backwards')
+    if (next > this.highWatermark) {
+      this.highWatermark = next
+      this.visibleBytesTotal += appendedBytes
+    }
+  }
+
+  /** The minimum log end offset over the ISR; this broker is the only replica it can see. */
+  private computeHighWatermark(): number {
+    return this.log.logEndOffset
+  }
+}
+
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}-${partition}`
+}

@@ -1,0 +1,210 @@
+// Owns the partitions this broker hosts and the two purgatories of the data path. Handlers call
+// it to append and read; it never touches the network. Mirrors Kafka's ReplicaManager: appends
+// complete parked fetches on the same partition, and fetches that found fewer than min bytes
+// wait in the fetch purgatory until data arrives or max wait passes.
+import type { Logger } from 'pino'
+import { ErrorCode, KafkaError } from '../protocol/errors.js'
+import type { LogManager } from '../storage/log-manager.js'
+import type { LogConfig } from '../storage/log.js'
+import { Purgatory, type DelayedOperation } from '../util/purgatory.js'
+import type { Clock } from '../util/clock.js'
+import type { PartitionState } from './metadata-image.js'
+import { Partition, partitionKey } from './partition.js'
+
+export interface FetchPartitionRequest {
+  readonly topic: string
+  readonly partition: number
+  readonly fetchOffset: number
+  readonly partitionMaxBytes: number
+  readonly currentLeaderEpoch: number
+}
+
+export interface FetchPartitionResult {
+  readonly topic: string
+  readonly partition: number
+  errorCode: number
+  highWatermark: number
+  lastStableOffset: number
+  logStartOffset: number
+  records: Buffer | null
+}
+
+export interface FetchParameters {
+  readonly maxWaitMs: number
+  readonly minBytes: number
+  readonly maxBytes: number
+  readonly isolationLevel: number
+}
+
+export const READ_UNCOMMITTED = 0
+export const READ_COMMITTED = 1
+
+export class ReplicaManager {
+  private readonly partitions = new Map<string, Partition>()
+  readonly fetchPurgatory: Purgatory
+
+  constructor(
+    private readonly logManager: LogManager,
+    readonly localBrokerId: number,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    maxParkedFetches: number,
+  ) {
+    this.fetchPurgatory = new Purgatory('fetch', maxParkedFetches)
+  }
+
+  getPartition(topic: string, partition: number): Partition | undefined {
+    return this.partitions.get(partitionKey(topic, partition))
+  }
+
+  allPartitions(): IterableIterator<Partition> {
+    return this.partitions.values()
+  }
+
+  /** Opens (or creates) the partition's log and makes this broker its leader. */
+  async makeLeader(topic: string, topicId: Buffer, state: PartitionState, logConfig: LogConfig): Promise<Partition> {
+    const existing = this.getPartition(topic, state.partition)
+    if (existing !== undefined) return existing
+    const partitionLog = this.logManager.getLog(topic, state.partition)
+      ?? await this.logManager.createLog(topic, state.partition, logConfig)
+    const partition = new Partition(topic, state.partition, topicId, partitionLog, state, this.localBrokerId, logConfig)
+    this.partitions.set(partition.key, partition)
+    return partition
+  }
+
+  async deletePartition(topic: string, partition: number): Promise<void> {
+    const key = partitionKey(topic, partition)
+    this.partitions.delete(key)
+    // Parked fetches on a deleted partition answer at once; their re-read reports the error.
+    this.fetchPurgatory.checkAndComplete(key)
+    await this.logManager.deleteLog(topic, partition)
+  }
+
+  async appendAsLeader(topic: string, partitionIndex: number, records: Buffer) {
+    const partition = this.leaderPartition(topic, partitionIndex, -1)
+    const result = await partition.appendAsLeader(records, this.clock.nowMs())
+    this.fetchPurgatory.checkAndComplete(partition.key)
+    return { partition, result }
+  }
+
+  /** The partition if this broker leads it at a compatible epoch; throws the Kafka error otherwise. */
+  leaderPartition(topic: string, partitionIndex: number, currentLeaderEpoch: number): Partition {
+    const partition = this.getPartition(topic, partitionIndex)
+    if (partition === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+    if (!partition.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER)
+    checkLeaderEpoch(partition, currentLeaderEpoch)
+    return partition
+  }
+
+  /**
+   * Reads every requested partition once; when fewer than minBytes came back and the caller may
+   * wait, parks until enough data is visible or maxWaitMs passes, then reads again.
+   */
+  fetch(requests: readonly FetchPartitionRequest[], parameters: FetchParameters): Promise<FetchPartitionResult[]> {
+    return this.readAll(requests, parameters).then((first) => {
+      const bytes = totalBytes(first)
+      const hasError = first.some((result) => result.errorCode !== ErrorCode.NONE)
+      if (parameters.maxWaitMs <= 0 || bytes >= parameters.minBytes || hasError || requests.length === 0) return first
+      return new Promise<FetchPartitionResult[]>((resolve, reject) => {
+        const watched = requests
+          .map((request) => this.getPartition(request.topic, request.partition))
+          .filter((partition): partition is Partition => partition !== undefined)
+        const baseline = watched.map((partition) => partition.visibleBytesTotal)
+        const keys = requests.map((request) => partitionKey(request.topic, request.partition))
+        const operation: DelayedOperation = {
+          canComplete: () => {
+            let visible = bytes
+            for (let index = 0; index < watched.length; index++) {
+              const partition = watched[index]!
+              if (this.partitions.get(partition.key) !== partition) return true
+              visible += partition.visibleBytesTotal - baseline[index]!
+            }
+            return visible >= parameters.minBytes && visible > bytes
+          },
+          complete: (expired) => {
+            if (expired && bytes === 0 && !watched.some((partition, index) => partition.visibleBytesTotal !== baseline[index])) {
+              resolve(first)
+              return
+            }
+            this.readAll(requests, parameters).then(resolve, reject)
+          },
+        }
+        this.fetchPurgatory.tryCompleteElseWatch(operation, keys, parameters.maxWaitMs)
+      })
+    })
+  }
+
+  private async readAll(requests: readonly FetchPartitionRequest[], parameters: FetchParameters): Promise<FetchPartitionResult[]> {
+    const results: FetchPartitionResult[] = []
+    let bytesLeft = parameters.maxBytes
+    // Reads run one after another so the response byte budget and KIP-74's "first non-empty
+    // partition may exceed the limit" rule apply in request order, as in Kafka.
+    for (const request of requests) {
+      const result = await this.readPartition(request, parameters, bytesLeft, bytesLeft === parameters.maxBytes)
+      if (result.records !== null) bytesLeft = Math.max(0, bytesLeft - result.records.length)
+      results.push(result)
+    }
+    return results
+  }
+
+  private async readPartition(
+    request: FetchPartitionRequest, parameters: FetchParameters, bytesLeft: number, minOneMessage: boolean,
+  ): Promise<FetchPartitionResult> {
+    const result: FetchPartitionResult = {
+      topic: request.topic, partition: request.partition, errorCode: ErrorCode.NONE,
+      highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null,
+    }
+    let partition: Partition
+    try {
+      partition = this.leaderPartition(request.topic, request.partition, request.currentLeaderEpoch)
+    } catch (error) {
+      result.errorCode = errorCodeOf(error, this.log)
+      return result
+    }
+    const maxOffset = parameters.isolationLevel === READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark
+    result.highWatermark = partition.highWatermark
+    result.lastStableOffset = partition.lastStableOffset
+    result.logStartOffset = partition.logStartOffset
+    if (request.fetchOffset < partition.logStartOffset || request.fetchOffset > partition.logEndOffset) {
+      result.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE
+      return result
+    }
+    const maxBytes = Math.min(request.partitionMaxBytes, bytesLeft)
+    if (request.fetchOffset >= maxOffset || (maxBytes <= 0 && !minOneMessage)) {
+      result.records = EMPTY
+      return result
+    }
+    try {
+      const read = await partition.read(request.fetchOffset, maxBytes, minOneMessage, maxOffset)
+      result.records = read.records
+    } catch (error) {
+      result.errorCode = errorCodeOf(error, this.log)
+    }
+    return result
+  }
+
+  shutdown(): void {
+    this.fetchPurgatory.expireAll()
+  }
+}
+
+const EMPTY = Buffer.alloc(0)
+
+function totalBytes(results: readonly FetchPartitionResult[]): number {
+  let bytes = 0
+  for (const result of results) bytes += result.records?.length ?? 0
+  return bytes
+}
+
+/** Kafka's leader-epoch fencing for fetch and list-offsets: older epochs are fenced, newer unknown. */
+export function checkLeaderEpoch(partition: Partition, currentLeaderEpoch: number): void {
+  if (currentLeaderEpoch === -1) return
+  if (currentLeaderEpoch < partition.leaderEpoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH)
+  if (currentLeaderEpoch > partition.leaderEpoch) throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH)
+}
+
+export function errorCodeOf(error: unknown, log: Logger): number {
+  if (error instanceof KafkaError) return error.code
+  log.error({ err: error }, 'unexpected error, answering UNKNOWN_SERVER_ERROR')
+  return ErrorCode.UNKNOWN_SERVER_ERROR
+}

@@ -1,0 +1,23 @@
+// What handlers may reach: the broker's state owners. Handlers never touch files, sockets or
+// timers directly.
+import type { Logger } from 'pino'
+import type { Controller } from '../cluster/controller.js'
+import type { MetadataImage } from '../cluster/metadata-image.js'
+import type { ReplicaManager } from '../cluster/replica-manager.js'
+import type { ServerConfig } from '../config/server-config.js'
+import type { Clock } from '../util/clock.js'
+import type { FetchSessionCache } from './fetch-session-cache.js'
+import type { AdvertisedApi } from './router.js'
+
+export interface BrokerContext {
+  readonly brokerId: number
+  readonly config: ServerConfig
+  readonly clock: Clock
+  readonly controller: Controller
+  readonly metadata: MetadataImage
+  readonly replicaManager: ReplicaManager
+  readonly fetchSessions: FetchSessionCache
+  /** The router's registry, for ApiVersions. */
+  advertisedApis: readonly AdvertisedApi[]
+  readonly log: Logger
+}

@@ -1,0 +1,191 @@
+// One client connection: framing, request limits, ordering and backpressure.
+// - The 4-byte length is checked against socket.request.max.bytes before anything is buffered.
+// - Requests are dispatched as they arrive (pipelining); responses leave strictly in request
+//   order, whatever order handlers finish in.
+// - Reading pauses while too many requests are in flight or too many response bytes wait for
+//   the socket, and resumes when they drain: a slow client gets backpressure, not memory.
+// - Malformed input closes this connection with a log line; it never throws out of here.
+import type { Socket } from 'node:net'
+import type { Logger } from 'pino'
+import type { BrokerContext } from './broker-context.js'
+import type { Outcome, Router } from './router.js'
+
+export interface ConnectionLimits {
+  readonly socketRequestMaxBytes: number
+  /** Requests dispatched but not yet answered on this connection before reading pauses. */
+  readonly inFlightRequestsMax: number
+  /** Response bytes queued in the socket before reading pauses. */
+  readonly pendingResponseBytesMax: number
+  readonly idleTimeoutMs: number
+}
+
+class Slot {
+  outcome: Outcome | null = null
+}
+
+export class Connection {
+  private readonly chunks: Buffer[] = []
+  private bufferedBytes = 0
+  private readonly slots: Slot[] = []
+  private slotHead = 0
+  private closed = false
+  private paused = false
+  readonly clientHost: string
+
+  constructor(
+    private readonly socket: Socket,
+    readonly connectionId: number,
+    private readonly router: Router,
+    private readonly broker: BrokerContext,
+    private readonly limits: ConnectionLimits,
+    private readonly log: Logger,
+    private readonly onClose: (connection: Connection) => void,
+  ) {
+    this.clientHost = socket.remoteAddress ?? 'unknown'
+    socket.setNoDelay(true)
+    if (limits.idleTimeoutMs > 0) socket.setTimeout(limits.idleTimeoutMs, () => this.close('idle timeout'))
+    socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    socket.on('drain', () => this.maybeResume())
+    socket.on('error', (error) => this.log.debug({ err: error, connectionId }, 'socket error'))
+    socket.on('close', () => {
+      this.closed = true
+      this.onClose(this)
+    })
+  }
+
+  close(reason: string): void {
+    if (this.closed) return
+    this.closed = true
+    this.log.info({ connectionId: this.connectionId, client: this.clientHost, reason }, 'closing connection')
+    this.socket.destroy()
+  }
+
+  /** Ends the connection after queued responses are written (broker shutdown). */
+  end(): void {
+    if (this.closed) return
+    this.closed = true
+    this.socket.end()
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return
+    this.chunks.push(chunk)
+    this.bufferedBytes += chunk.length
+    while (!this.closed && this.bufferedBytes >= 4) {
+      const size = this.peekFrameSize()
+      if (size < 0 || size > this.limits.socketRequestMaxBytes) {
+        this.close(`request size ${size} is outside 0..socket.request.max.bytes (${this.limits.socketRequestMaxBytes})`)
+        return
+      }
+      if (this.bufferedBytes < 4 + size) break
+      const frame = this.take(4 + size).subarray(4)
+      this.dispatch(frame)
+    }
+    this.maybePause()
+  }
+
+  private dispatch(frame: Buffer): void {
+    const slot = new Slot()
+    this.slots.push(slot)
+    const outcome = this.router.dispatch(frame, this, this.broker)
+    if (outcome instanceof Promise) {
+      outcome.then((settled) => this.settle(slot, settled), (error: unknown) => {
+        this.log.error({ err: error }, 'request failed outside the router')
+        this.settle(slot, { kind: 'close', reason: 'internal error' })
+      })
+    } else {
+      this.settle(slot, outcome)
+    }
+  }
+
+  private settle(slot: Slot, outcome: Outcome): void {
+    slot.outcome = outcome
+    this.flush()
+  }
+
+  private flush(): void {
+    while (this.slotHead < this.slots.length && !this.closed) {
+      const outcome = this.slots[this.slotHead]!.outcome
+      if (outcome === null) break
+      this.slotHead++
+      if (outcome.kind === 'respond') {
+        this.write(outcome.frame)
+      } else if (outcome.kind === 'close') {
+        if (outcome.frame !== undefined) this.write(outcome.frame)
+        this.close(outcome.reason)
+      }
+    }
+    if (this.slotHead > 1024 && this.slotHead * 2 > this.slots.length) {
+      this.slots.splice(0, this.slotHead)
+      this.slotHead = 0
+    }
+    this.maybeResume()
+  }
+
+  private write(frame: Buffer[]): void {
+    if (frame.length === 1) {
+      this.socket.write(frame[0]!)
+      return
+    }
+    this.socket.cork()
+    for (const buffer of frame) this.socket.write(buffer)
+    this.socket.uncork()
+  }
+
+  private get inFlight(): number {
+    return this.slots.length - this.slotHead
+  }
+
+  private maybePause(): void {
+    if (this.paused || this.closed) return
+    if (this.inFlight >= this.limits.inFlightRequestsMax || this.socket.writableLength > this.limits.pendingResponseBytesMax) {
+      this.paused = true
+      this.socket.pause()
+    }
+  }
+
+  private maybeResume(): void {
+    if (!this.paused || this.closed) return
+    if (this.inFlight < this.limits.inFlightRequestsMax && this.socket.writableLength <= this.limits.pendingResponseBytesMax) {
+      this.paused = false
+      this.socket.resume()
+    }
+  }
+
+  private peekFrameSize(): number {
+    const first = this.chunks[0]!
+    if (first.length >= 4) return first.readInt32BE(0)
+    const head = this.take(4)
+    this.chunks.unshift(head)
+    this.bufferedBytes += 4
+    return head.readInt32BE(0)
+  }
+
+  /** Removes byteCount bytes from the front; zero-copy when they sit in one chunk. */
+  private take(byteCount: number): Buffer {
+    const first = this.chunks[0]!
+    if (first.length >= byteCount) {
+      this.bufferedBytes -= byteCount
+      if (first.length === byteCount) this.chunks.shift()
+      else this.chunks[0] = first.subarray(byteCount)
+      return first.subarray(0, byteCount)
+    }
+    const out = Buffer.allocUnsafe(byteCount)
+    let copied = 0
+    while (copied < byteCount) {
+      const chunk = this.chunks[0]!
+      const wanted = byteCount - copied
+      if (chunk.length <= wanted) {
+        chunk.copy(out, copied)
+        copied += chunk.length
+        this.chunks.shift()
+      } else {
+        chunk.copy(out, copied, 0, wanted)
+        this.chunks[0] = chunk.subarray(wanted)
+        copied += wanted
+      }
+    }
+    this.bufferedBytes -= byteCount
+    return out
+  }
+}
