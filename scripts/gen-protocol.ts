@@ -471,6 +471,12 @@ function ifElse(c: true | false | string, yes: string, no: string): string {
   return `${c} ? ${wrap(yes)} : ${wrap(no)}`
 }
 
+/** `!(e)`, written as `a !== b` when `e` is a plain `a === b`. */
+function negate(e: string): string {
+  const m = /^([\w.]+) === ([^&|?]+)$/.exec(e)
+  return m ? `${m[1]} !== ${m[2]}` : `!(${e})`
+}
+
 function quote(text: string): string {
   return `'${JSON.stringify(text).slice(1, -1).replace(/'/g, "\\'").replace(/\\"/g, '"')}'`
 }
@@ -681,8 +687,13 @@ class Emitter {
       const untagged = p && f.tagged ? intersect(p, { lo: p.lo, hi: f.tagged.lo - 1 }) : p
       const cu = cond(untagged, ctx)
       if (cu === true) {
+        const read = this.readInto(f, name, untagged!)
+        if (read.length === 1 && f.tagged === null) {
+          L.push(`  const ${name}: ${tsType(f)} = ${read[0].slice(name.length + 3)}`)
+          continue
+        }
         L.push(`  let ${name}: ${tsType(f)}`)
-        for (const l of this.readInto(f, name, untagged!)) L.push(`  ${l}`)
+        for (const l of read) L.push(`  ${l}`)
       } else if (cu === false) {
         L.push(`  let ${name}: ${tsType(f)} = ${defaultExpr(f)}`)
       } else {
@@ -741,7 +752,7 @@ class Emitter {
       if (check) this.used.add('unsupportedField')
       // In the else branch of a never-tagged field, the field is known to be absent.
       const guard = cu !== false && untagged === p ? true : absent
-      const checkLine = `if (${guard === true ? '' : `(${guard}) && `}!(${isDefaultExpr(f, v)})) unsupportedField('${f.name}', version)`
+      const checkLine = `if (${guard === true ? '' : `(${guard}) && `}${negate(isDefaultExpr(f, v))}) unsupportedField('${f.name}', version)`
       if (cu === true) {
         for (const l of write) L.push(`  ${l}`)
       } else if (cu === false) {
@@ -763,7 +774,7 @@ class Emitter {
       } else {
         const present = (f: Field): string => {
           const c = cond(intersect(f.tagged, ctx), intersect(schema.flexible, ctx))
-          const nd = `!(${isDefaultExpr(f, `m.${f.prop}`)})`
+          const nd = negate(isDefaultExpr(f, `m.${f.prop}`))
           return c === true ? nd : `${c} && ${nd}`
         }
         sec.push('let tags = 0')

@@ -19,10 +19,8 @@ export function createConsumerGroupCurrentMemberAssignmentKey(): ConsumerGroupCu
 }
 
 export function decodeConsumerGroupCurrentMemberAssignmentKey(r: Reader, version: number): ConsumerGroupCurrentMemberAssignmentKey {
-  let groupId: string
-  groupId = r.string()
-  let memberId: string
-  memberId = r.string()
+  const groupId: string = r.string()
+  const memberId: string = r.string()
   return { groupId, memberId }
 }
 

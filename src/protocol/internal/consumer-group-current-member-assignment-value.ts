@@ -25,12 +25,9 @@ export function createConsumerGroupCurrentMemberAssignmentValue(): ConsumerGroup
 }
 
 export function decodeConsumerGroupCurrentMemberAssignmentValue(r: Reader, version: number): ConsumerGroupCurrentMemberAssignmentValue {
-  let memberEpoch: number
-  memberEpoch = r.int32()
-  let previousMemberEpoch: number
-  previousMemberEpoch = r.int32()
-  let state: number
-  state = r.int8()
+  const memberEpoch: number = r.int32()
+  const previousMemberEpoch: number = r.int32()
+  const state: number = r.int8()
   let assignedPartitions: ConsumerGroupCurrentMemberAssignmentValueTopicPartitions[]
   {
     const n = r.compactArrayLength(18)
@@ -81,8 +78,7 @@ export function createConsumerGroupCurrentMemberAssignmentValueTopicPartitions()
 }
 
 export function decodeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(r: Reader, version: number): ConsumerGroupCurrentMemberAssignmentValueTopicPartitions {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: number[]
   {
     const n = r.compactArrayLength(4)

@@ -19,10 +19,8 @@ export function createConsumerGroupMemberMetadataKey(): ConsumerGroupMemberMetad
 }
 
 export function decodeConsumerGroupMemberMetadataKey(r: Reader, version: number): ConsumerGroupMemberMetadataKey {
-  let groupId: string
-  groupId = r.string()
-  let memberId: string
-  memberId = r.string()
+  const groupId: string = r.string()
+  const memberId: string = r.string()
   return { groupId, memberId }
 }
 

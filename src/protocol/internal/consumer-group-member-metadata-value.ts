@@ -33,14 +33,10 @@ export function createConsumerGroupMemberMetadataValue(): ConsumerGroupMemberMet
 }
 
 export function decodeConsumerGroupMemberMetadataValue(r: Reader, version: number): ConsumerGroupMemberMetadataValue {
-  let instanceId: string | null
-  instanceId = r.compactNullableString()
-  let rackId: string | null
-  rackId = r.compactNullableString()
-  let clientId: string
-  clientId = r.compactString()
-  let clientHost: string
-  clientHost = r.compactString()
+  const instanceId: string | null = r.compactNullableString()
+  const rackId: string | null = r.compactNullableString()
+  const clientId: string = r.compactString()
+  const clientHost: string = r.compactString()
   let subscribedTopicNames: string[]
   {
     const n = r.compactArrayLength(1)
@@ -49,12 +45,9 @@ export function decodeConsumerGroupMemberMetadataValue(r: Reader, version: numbe
     for (let i = 0; i < n; i++) a.push(r.compactString())
     subscribedTopicNames = a
   }
-  let subscribedTopicRegex: string | null
-  subscribedTopicRegex = r.compactNullableString()
-  let rebalanceTimeoutMs: number
-  rebalanceTimeoutMs = r.int32()
-  let serverAssignor: string | null
-  serverAssignor = r.compactNullableString()
+  const subscribedTopicRegex: string | null = r.compactNullableString()
+  const rebalanceTimeoutMs: number = r.int32()
+  const serverAssignor: string | null = r.compactNullableString()
   let classicMemberMetadata: ConsumerGroupMemberMetadataValueClassicMemberMetadata | null = null
   for (let t = r.uvarint(); t > 0; t--) {
     const tag = r.uvarint()
@@ -85,9 +78,9 @@ export function encodeConsumerGroupMemberMetadataValue(w: Writer, m: ConsumerGro
   w.int32(m.rebalanceTimeoutMs)
   w.compactNullableString(m.serverAssignor)
   let tags = 0
-  if (!(m.classicMemberMetadata === null)) tags++
+  if (m.classicMemberMetadata !== null) tags++
   w.uvarint(tags)
-  if (!(m.classicMemberMetadata === null)) {
+  if (m.classicMemberMetadata !== null) {
     w.uvarint(0)
     const t = new Writer(64)
     if (m.classicMemberMetadata === null) {
@@ -114,8 +107,7 @@ export function createConsumerGroupMemberMetadataValueClassicMemberMetadata(): C
 }
 
 export function decodeConsumerGroupMemberMetadataValueClassicMemberMetadata(r: Reader, version: number): ConsumerGroupMemberMetadataValueClassicMemberMetadata {
-  let sessionTimeoutMs: number
-  sessionTimeoutMs = r.int32()
+  const sessionTimeoutMs: number = r.int32()
   let supportedProtocols: ConsumerGroupMemberMetadataValueClassicProtocol[]
   {
     const n = r.compactArrayLength(3)
@@ -151,10 +143,8 @@ export function createConsumerGroupMemberMetadataValueClassicProtocol(): Consume
 }
 
 export function decodeConsumerGroupMemberMetadataValueClassicProtocol(r: Reader, version: number): ConsumerGroupMemberMetadataValueClassicProtocol {
-  let name: string
-  name = r.compactString()
-  let metadata: Buffer
-  metadata = r.compactBytes()
+  const name: string = r.compactString()
+  const metadata: Buffer = r.compactBytes()
   r.skipTaggedFields()
   return { name, metadata }
 }

@@ -17,8 +17,7 @@ export function createConsumerGroupMetadataKey(): ConsumerGroupMetadataKey {
 }
 
 export function decodeConsumerGroupMetadataKey(r: Reader, version: number): ConsumerGroupMetadataKey {
-  let groupId: string
-  groupId = r.string()
+  const groupId: string = r.string()
   return { groupId }
 }
 

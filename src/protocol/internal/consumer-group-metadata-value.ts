@@ -17,8 +17,7 @@ export function createConsumerGroupMetadataValue(): ConsumerGroupMetadataValue {
 }
 
 export function decodeConsumerGroupMetadataValue(r: Reader, version: number): ConsumerGroupMetadataValue {
-  let epoch: number
-  epoch = r.int32()
+  const epoch: number = r.int32()
   r.skipTaggedFields()
   return { epoch }
 }

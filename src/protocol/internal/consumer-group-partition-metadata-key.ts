@@ -17,8 +17,7 @@ export function createConsumerGroupPartitionMetadataKey(): ConsumerGroupPartitio
 }
 
 export function decodeConsumerGroupPartitionMetadataKey(r: Reader, version: number): ConsumerGroupPartitionMetadataKey {
-  let groupId: string
-  groupId = r.string()
+  const groupId: string = r.string()
   return { groupId }
 }
 

@@ -55,12 +55,9 @@ export function createConsumerGroupPartitionMetadataValueTopicMetadata(): Consum
 }
 
 export function decodeConsumerGroupPartitionMetadataValueTopicMetadata(r: Reader, version: number): ConsumerGroupPartitionMetadataValueTopicMetadata {
-  let topicId: Buffer
-  topicId = r.uuid()
-  let topicName: string
-  topicName = r.compactString()
-  let numPartitions: number
-  numPartitions = r.int32()
+  const topicId: Buffer = r.uuid()
+  const topicName: string = r.compactString()
+  const numPartitions: number = r.int32()
   let partitionMetadata: ConsumerGroupPartitionMetadataValuePartitionMetadata[]
   {
     const n = r.compactArrayLength(6)
@@ -98,8 +95,7 @@ export function createConsumerGroupPartitionMetadataValuePartitionMetadata(): Co
 }
 
 export function decodeConsumerGroupPartitionMetadataValuePartitionMetadata(r: Reader, version: number): ConsumerGroupPartitionMetadataValuePartitionMetadata {
-  let partition: number
-  partition = r.int32()
+  const partition: number = r.int32()
   let racks: string[]
   {
     const n = r.compactArrayLength(1)

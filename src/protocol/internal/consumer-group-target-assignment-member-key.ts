@@ -19,10 +19,8 @@ export function createConsumerGroupTargetAssignmentMemberKey(): ConsumerGroupTar
 }
 
 export function decodeConsumerGroupTargetAssignmentMemberKey(r: Reader, version: number): ConsumerGroupTargetAssignmentMemberKey {
-  let groupId: string
-  groupId = r.string()
-  let memberId: string
-  memberId = r.string()
+  const groupId: string = r.string()
+  const memberId: string = r.string()
   return { groupId, memberId }
 }
 

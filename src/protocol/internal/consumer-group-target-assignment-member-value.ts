@@ -51,8 +51,7 @@ export function createConsumerGroupTargetAssignmentMemberValueTopicPartition(): 
 }
 
 export function decodeConsumerGroupTargetAssignmentMemberValueTopicPartition(r: Reader, version: number): ConsumerGroupTargetAssignmentMemberValueTopicPartition {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: number[]
   {
     const n = r.compactArrayLength(4)

@@ -17,8 +17,7 @@ export function createConsumerGroupTargetAssignmentMetadataKey(): ConsumerGroupT
 }
 
 export function decodeConsumerGroupTargetAssignmentMetadataKey(r: Reader, version: number): ConsumerGroupTargetAssignmentMetadataKey {
-  let groupId: string
-  groupId = r.string()
+  const groupId: string = r.string()
   return { groupId }
 }
 

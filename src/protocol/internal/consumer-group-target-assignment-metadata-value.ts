@@ -17,8 +17,7 @@ export function createConsumerGroupTargetAssignmentMetadataValue(): ConsumerGrou
 }
 
 export function decodeConsumerGroupTargetAssignmentMetadataValue(r: Reader, version: number): ConsumerGroupTargetAssignmentMetadataValue {
-  let assignmentEpoch: number
-  assignmentEpoch = r.int32()
+  const assignmentEpoch: number = r.int32()
   r.skipTaggedFields()
   return { assignmentEpoch }
 }

@@ -17,8 +17,7 @@ export function createGroupMetadataKey(): GroupMetadataKey {
 }
 
 export function decodeGroupMetadataKey(r: Reader, version: number): GroupMetadataKey {
-  let group: string
-  group = r.string()
+  const group: string = r.string()
   return { group }
 }
 

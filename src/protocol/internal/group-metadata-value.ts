@@ -27,14 +27,10 @@ export function createGroupMetadataValue(): GroupMetadataValue {
 }
 
 export function decodeGroupMetadataValue(r: Reader, version: number): GroupMetadataValue {
-  let protocolType: string
-  protocolType = version >= 4 ? r.compactString() : r.string()
-  let generation: number
-  generation = r.int32()
-  let protocol: string | null
-  protocol = version >= 4 ? r.compactNullableString() : r.nullableString()
-  let leader: string | null
-  leader = version >= 4 ? r.compactNullableString() : r.nullableString()
+  const protocolType: string = version >= 4 ? r.compactString() : r.string()
+  const generation: number = r.int32()
+  const protocol: string | null = version >= 4 ? r.compactNullableString() : r.nullableString()
+  const leader: string | null = version >= 4 ? r.compactNullableString() : r.nullableString()
   let currentStateTimestamp: bigint
   if (version >= 2) {
     currentStateTimestamp = r.int64()
@@ -111,30 +107,24 @@ export function createGroupMetadataValueMemberMetadata(): GroupMetadataValueMemb
 }
 
 export function decodeGroupMetadataValueMemberMetadata(r: Reader, version: number): GroupMetadataValueMemberMetadata {
-  let memberId: string
-  memberId = version >= 4 ? r.compactString() : r.string()
+  const memberId: string = version >= 4 ? r.compactString() : r.string()
   let groupInstanceId: string | null
   if (version >= 3) {
     groupInstanceId = version >= 4 ? r.compactNullableString() : r.nullableString()
   } else {
     groupInstanceId = null
   }
-  let clientId: string
-  clientId = version >= 4 ? r.compactString() : r.string()
-  let clientHost: string
-  clientHost = version >= 4 ? r.compactString() : r.string()
+  const clientId: string = version >= 4 ? r.compactString() : r.string()
+  const clientHost: string = version >= 4 ? r.compactString() : r.string()
   let rebalanceTimeout: number
   if (version >= 1) {
     rebalanceTimeout = r.int32()
   } else {
     rebalanceTimeout = -1
   }
-  let sessionTimeout: number
-  sessionTimeout = r.int32()
-  let subscription: Buffer
-  subscription = version >= 4 ? r.compactBytes() : r.bytes()
-  let assignment: Buffer
-  assignment = version >= 4 ? r.compactBytes() : r.bytes()
+  const sessionTimeout: number = r.int32()
+  const subscription: Buffer = version >= 4 ? r.compactBytes() : r.bytes()
+  const assignment: Buffer = version >= 4 ? r.compactBytes() : r.bytes()
   if (version >= 4) {
     r.skipTaggedFields()
   }

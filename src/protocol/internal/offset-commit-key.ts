@@ -21,12 +21,9 @@ export function createOffsetCommitKey(): OffsetCommitKey {
 }
 
 export function decodeOffsetCommitKey(r: Reader, version: number): OffsetCommitKey {
-  let group: string
-  group = r.string()
-  let topic: string
-  topic = r.string()
-  let partition: number
-  partition = r.int32()
+  const group: string = r.string()
+  const topic: string = r.string()
+  const partition: number = r.int32()
   return { group, topic, partition }
 }
 

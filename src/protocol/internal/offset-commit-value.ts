@@ -25,18 +25,15 @@ export function createOffsetCommitValue(): OffsetCommitValue {
 }
 
 export function decodeOffsetCommitValue(r: Reader, version: number): OffsetCommitValue {
-  let offset: bigint
-  offset = r.int64()
+  const offset: bigint = r.int64()
   let leaderEpoch: number
   if (version >= 3) {
     leaderEpoch = r.int32()
   } else {
     leaderEpoch = -1
   }
-  let metadata: string
-  metadata = version >= 4 ? r.compactString() : r.string()
-  let commitTimestamp: bigint
-  commitTimestamp = r.int64()
+  const metadata: string = version >= 4 ? r.compactString() : r.string()
+  const commitTimestamp: bigint = r.int64()
   let expireTimestamp: bigint
   if (version === 1) {
     expireTimestamp = r.int64()

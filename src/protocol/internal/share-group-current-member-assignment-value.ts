@@ -23,12 +23,9 @@ export function createShareGroupCurrentMemberAssignmentValue(): ShareGroupCurren
 }
 
 export function decodeShareGroupCurrentMemberAssignmentValue(r: Reader, version: number): ShareGroupCurrentMemberAssignmentValue {
-  let memberEpoch: number
-  memberEpoch = r.int32()
-  let previousMemberEpoch: number
-  previousMemberEpoch = r.int32()
-  let state: number
-  state = r.int8()
+  const memberEpoch: number = r.int32()
+  const previousMemberEpoch: number = r.int32()
+  const state: number = r.int8()
   let assignedPartitions: ShareGroupCurrentMemberAssignmentValueTopicPartitions[]
   {
     const n = r.compactArrayLength(18)
@@ -66,8 +63,7 @@ export function createShareGroupCurrentMemberAssignmentValueTopicPartitions(): S
 }
 
 export function decodeShareGroupCurrentMemberAssignmentValueTopicPartitions(r: Reader, version: number): ShareGroupCurrentMemberAssignmentValueTopicPartitions {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: number[]
   {
     const n = r.compactArrayLength(4)

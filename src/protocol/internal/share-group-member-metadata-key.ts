@@ -19,10 +19,8 @@ export function createShareGroupMemberMetadataKey(): ShareGroupMemberMetadataKey
 }
 
 export function decodeShareGroupMemberMetadataKey(r: Reader, version: number): ShareGroupMemberMetadataKey {
-  let groupId: string
-  groupId = r.string()
-  let memberId: string
-  memberId = r.string()
+  const groupId: string = r.string()
+  const memberId: string = r.string()
   return { groupId, memberId }
 }
 

@@ -23,12 +23,9 @@ export function createShareGroupMemberMetadataValue(): ShareGroupMemberMetadataV
 }
 
 export function decodeShareGroupMemberMetadataValue(r: Reader, version: number): ShareGroupMemberMetadataValue {
-  let rackId: string | null
-  rackId = r.compactNullableString()
-  let clientId: string
-  clientId = r.compactString()
-  let clientHost: string
-  clientHost = r.compactString()
+  const rackId: string | null = r.compactNullableString()
+  const clientId: string = r.compactString()
+  const clientHost: string = r.compactString()
   let subscribedTopicNames: string[]
   {
     const n = r.compactArrayLength(1)

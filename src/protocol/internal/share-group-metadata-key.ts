@@ -17,8 +17,7 @@ export function createShareGroupMetadataKey(): ShareGroupMetadataKey {
 }
 
 export function decodeShareGroupMetadataKey(r: Reader, version: number): ShareGroupMetadataKey {
-  let groupId: string
-  groupId = r.string()
+  const groupId: string = r.string()
   return { groupId }
 }
 

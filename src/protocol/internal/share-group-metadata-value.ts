@@ -17,8 +17,7 @@ export function createShareGroupMetadataValue(): ShareGroupMetadataValue {
 }
 
 export function decodeShareGroupMetadataValue(r: Reader, version: number): ShareGroupMetadataValue {
-  let epoch: number
-  epoch = r.int32()
+  const epoch: number = r.int32()
   r.skipTaggedFields()
   return { epoch }
 }

@@ -17,8 +17,7 @@ export function createShareGroupPartitionMetadataKey(): ShareGroupPartitionMetad
 }
 
 export function decodeShareGroupPartitionMetadataKey(r: Reader, version: number): ShareGroupPartitionMetadataKey {
-  let groupId: string
-  groupId = r.string()
+  const groupId: string = r.string()
   return { groupId }
 }
 

@@ -55,12 +55,9 @@ export function createShareGroupPartitionMetadataValueTopicMetadata(): ShareGrou
 }
 
 export function decodeShareGroupPartitionMetadataValueTopicMetadata(r: Reader, version: number): ShareGroupPartitionMetadataValueTopicMetadata {
-  let topicId: Buffer
-  topicId = r.uuid()
-  let topicName: string
-  topicName = r.compactString()
-  let numPartitions: number
-  numPartitions = r.int32()
+  const topicId: Buffer = r.uuid()
+  const topicName: string = r.compactString()
+  const numPartitions: number = r.int32()
   let partitionMetadata: ShareGroupPartitionMetadataValuePartitionMetadata[]
   {
     const n = r.compactArrayLength(6)
@@ -98,8 +95,7 @@ export function createShareGroupPartitionMetadataValuePartitionMetadata(): Share
 }
 
 export function decodeShareGroupPartitionMetadataValuePartitionMetadata(r: Reader, version: number): ShareGroupPartitionMetadataValuePartitionMetadata {
-  let partition: number
-  partition = r.int32()
+  const partition: number = r.int32()
   let racks: string[]
   {
     const n = r.compactArrayLength(1)

@@ -17,8 +17,7 @@ export function createShareGroupStatePartitionMetadataKey(): ShareGroupStatePart
 }
 
 export function decodeShareGroupStatePartitionMetadataKey(r: Reader, version: number): ShareGroupStatePartitionMetadataKey {
-  let groupId: string
-  groupId = r.string()
+  const groupId: string = r.string()
   return { groupId }
 }
 

@@ -68,10 +68,8 @@ export function createShareGroupStatePartitionMetadataValueTopicPartitionsInfo()
 }
 
 export function decodeShareGroupStatePartitionMetadataValueTopicPartitionsInfo(r: Reader, version: number): ShareGroupStatePartitionMetadataValueTopicPartitionsInfo {
-  let topicId: Buffer
-  topicId = r.uuid()
-  let topicName: string
-  topicName = r.compactString()
+  const topicId: Buffer = r.uuid()
+  const topicName: string = r.compactString()
   let partitions: number[]
   {
     const n = r.compactArrayLength(4)
@@ -108,10 +106,8 @@ export function createShareGroupStatePartitionMetadataValueTopicInfo(): ShareGro
 }
 
 export function decodeShareGroupStatePartitionMetadataValueTopicInfo(r: Reader, version: number): ShareGroupStatePartitionMetadataValueTopicInfo {
-  let topicId: Buffer
-  topicId = r.uuid()
-  let topicName: string
-  topicName = r.compactString()
+  const topicId: Buffer = r.uuid()
+  const topicName: string = r.compactString()
   r.skipTaggedFields()
   return { topicId, topicName }
 }

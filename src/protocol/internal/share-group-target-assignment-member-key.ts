@@ -19,10 +19,8 @@ export function createShareGroupTargetAssignmentMemberKey(): ShareGroupTargetAss
 }
 
 export function decodeShareGroupTargetAssignmentMemberKey(r: Reader, version: number): ShareGroupTargetAssignmentMemberKey {
-  let groupId: string
-  groupId = r.string()
-  let memberId: string
-  memberId = r.string()
+  const groupId: string = r.string()
+  const memberId: string = r.string()
   return { groupId, memberId }
 }
 

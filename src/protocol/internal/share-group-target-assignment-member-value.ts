@@ -51,8 +51,7 @@ export function createShareGroupTargetAssignmentMemberValueTopicPartition(): Sha
 }
 
 export function decodeShareGroupTargetAssignmentMemberValueTopicPartition(r: Reader, version: number): ShareGroupTargetAssignmentMemberValueTopicPartition {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: number[]
   {
     const n = r.compactArrayLength(4)

@@ -17,8 +17,7 @@ export function createShareGroupTargetAssignmentMetadataKey(): ShareGroupTargetA
 }
 
 export function decodeShareGroupTargetAssignmentMetadataKey(r: Reader, version: number): ShareGroupTargetAssignmentMetadataKey {
-  let groupId: string
-  groupId = r.string()
+  const groupId: string = r.string()
   return { groupId }
 }
 

@@ -17,8 +17,7 @@ export function createShareGroupTargetAssignmentMetadataValue(): ShareGroupTarge
 }
 
 export function decodeShareGroupTargetAssignmentMetadataValue(r: Reader, version: number): ShareGroupTargetAssignmentMetadataValue {
-  let assignmentEpoch: number
-  assignmentEpoch = r.int32()
+  const assignmentEpoch: number = r.int32()
   r.skipTaggedFields()
   return { assignmentEpoch }
 }

@@ -17,8 +17,7 @@ export function createTransactionLogKey(): TransactionLogKey {
 }
 
 export function decodeTransactionLogKey(r: Reader, version: number): TransactionLogKey {
-  let transactionalId: string
-  transactionalId = r.string()
+  const transactionalId: string = r.string()
   return { transactionalId }
 }
 

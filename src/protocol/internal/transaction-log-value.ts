@@ -35,16 +35,12 @@ export function createTransactionLogValue(): TransactionLogValue {
 }
 
 export function decodeTransactionLogValue(r: Reader, version: number): TransactionLogValue {
-  let producerId: bigint
-  producerId = r.int64()
+  const producerId: bigint = r.int64()
   let previousProducerId: bigint = -1n
   let nextProducerId: bigint = -1n
-  let producerEpoch: number
-  producerEpoch = r.int16()
-  let transactionTimeoutMs: number
-  transactionTimeoutMs = r.int32()
-  let transactionStatus: number
-  transactionStatus = r.int8()
+  const producerEpoch: number = r.int16()
+  const transactionTimeoutMs: number = r.int32()
+  const transactionStatus: number = r.int8()
   let transactionPartitions: TransactionLogValuePartitionsSchema[] | null
   {
     const n = version >= 1 ? r.compactArrayLength(3) : r.arrayLength(6)
@@ -56,10 +52,8 @@ export function decodeTransactionLogValue(r: Reader, version: number): Transacti
       transactionPartitions = a
     }
   }
-  let transactionLastUpdateTimestampMs: bigint
-  transactionLastUpdateTimestampMs = r.int64()
-  let transactionStartTimestampMs: bigint
-  transactionStartTimestampMs = r.int64()
+  const transactionLastUpdateTimestampMs: bigint = r.int64()
+  const transactionStartTimestampMs: bigint = r.int64()
   let clientTransactionVersion: number = 0
   if (version >= 1) {
     for (let t = r.uvarint(); t > 0; t--) {
@@ -86,8 +80,8 @@ export function decodeTransactionLogValue(r: Reader, version: number): Transacti
 
 export function encodeTransactionLogValue(w: Writer, m: TransactionLogValue, version: number): void {
   w.int64(m.producerId)
-  if ((version < 1) && !(m.previousProducerId === -1n)) unsupportedField('PreviousProducerId', version)
-  if ((version < 1) && !(m.nextProducerId === -1n)) unsupportedField('NextProducerId', version)
+  if ((version < 1) && m.previousProducerId !== -1n) unsupportedField('PreviousProducerId', version)
+  if ((version < 1) && m.nextProducerId !== -1n) unsupportedField('NextProducerId', version)
   w.int16(m.producerEpoch)
   w.int32(m.transactionTimeoutMs)
   w.int8(m.transactionStatus)
@@ -104,24 +98,24 @@ export function encodeTransactionLogValue(w: Writer, m: TransactionLogValue, ver
   }
   w.int64(m.transactionLastUpdateTimestampMs)
   w.int64(m.transactionStartTimestampMs)
-  if ((version < 1) && !(m.clientTransactionVersion === 0)) unsupportedField('ClientTransactionVersion', version)
+  if ((version < 1) && m.clientTransactionVersion !== 0) unsupportedField('ClientTransactionVersion', version)
   if (version >= 1) {
     let tags = 0
-    if (!(m.previousProducerId === -1n)) tags++
-    if (!(m.nextProducerId === -1n)) tags++
-    if (!(m.clientTransactionVersion === 0)) tags++
+    if (m.previousProducerId !== -1n) tags++
+    if (m.nextProducerId !== -1n) tags++
+    if (m.clientTransactionVersion !== 0) tags++
     w.uvarint(tags)
-    if (!(m.previousProducerId === -1n)) {
+    if (m.previousProducerId !== -1n) {
       w.uvarint(0)
       w.uvarint(8)
       w.int64(m.previousProducerId)
     }
-    if (!(m.nextProducerId === -1n)) {
+    if (m.nextProducerId !== -1n) {
       w.uvarint(1)
       w.uvarint(8)
       w.int64(m.nextProducerId)
     }
-    if (!(m.clientTransactionVersion === 0)) {
+    if (m.clientTransactionVersion !== 0) {
       w.uvarint(2)
       w.uvarint(2)
       w.int16(m.clientTransactionVersion)
@@ -142,8 +136,7 @@ export function createTransactionLogValuePartitionsSchema(): TransactionLogValue
 }
 
 export function decodeTransactionLogValuePartitionsSchema(r: Reader, version: number): TransactionLogValuePartitionsSchema {
-  let topic: string
-  topic = version >= 1 ? r.compactString() : r.string()
+  const topic: string = version >= 1 ? r.compactString() : r.string()
   let partitionIds: number[]
   {
     const n = version >= 1 ? r.compactArrayLength(4) : r.arrayLength(4)

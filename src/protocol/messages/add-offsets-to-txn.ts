@@ -23,14 +23,10 @@ export function createAddOffsetsToTxnRequest(): AddOffsetsToTxnRequest {
 }
 
 export function decodeAddOffsetsToTxnRequest(r: Reader, version: number): AddOffsetsToTxnRequest {
-  let transactionalId: string
-  transactionalId = version >= 3 ? r.compactString() : r.string()
-  let producerId: bigint
-  producerId = r.int64()
-  let producerEpoch: number
-  producerEpoch = r.int16()
-  let groupId: string
-  groupId = version >= 3 ? r.compactString() : r.string()
+  const transactionalId: string = version >= 3 ? r.compactString() : r.string()
+  const producerId: bigint = r.int64()
+  const producerEpoch: number = r.int16()
+  const groupId: string = version >= 3 ? r.compactString() : r.string()
   if (version >= 3) {
     r.skipTaggedFields()
   }
@@ -68,10 +64,8 @@ export function createAddOffsetsToTxnResponse(): AddOffsetsToTxnResponse {
 }
 
 export function decodeAddOffsetsToTxnResponse(r: Reader, version: number): AddOffsetsToTxnResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
   if (version >= 3) {
     r.skipTaggedFields()
   }

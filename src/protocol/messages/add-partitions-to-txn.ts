@@ -81,7 +81,7 @@ export function encodeAddPartitionsToTxnRequest(w: Writer, m: AddPartitionsToTxn
       for (let i = 0; i < a.length; i++) encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w, a[i], version)
     }
   } else {
-    if (!(m.transactions.length === 0)) unsupportedField('Transactions', version)
+    if (m.transactions.length !== 0) unsupportedField('Transactions', version)
   }
   if (version <= 3) {
     if (version >= 3) {
@@ -90,17 +90,17 @@ export function encodeAddPartitionsToTxnRequest(w: Writer, m: AddPartitionsToTxn
       w.string(m.v3AndBelowTransactionalId)
     }
   } else {
-    if (!(m.v3AndBelowTransactionalId === '')) unsupportedField('V3AndBelowTransactionalId', version)
+    if (m.v3AndBelowTransactionalId !== '') unsupportedField('V3AndBelowTransactionalId', version)
   }
   if (version <= 3) {
     w.int64(m.v3AndBelowProducerId)
   } else {
-    if (!(m.v3AndBelowProducerId === 0n)) unsupportedField('V3AndBelowProducerId', version)
+    if (m.v3AndBelowProducerId !== 0n) unsupportedField('V3AndBelowProducerId', version)
   }
   if (version <= 3) {
     w.int16(m.v3AndBelowProducerEpoch)
   } else {
-    if (!(m.v3AndBelowProducerEpoch === 0)) unsupportedField('V3AndBelowProducerEpoch', version)
+    if (m.v3AndBelowProducerEpoch !== 0) unsupportedField('V3AndBelowProducerEpoch', version)
   }
   if (version <= 3) {
     {
@@ -110,7 +110,7 @@ export function encodeAddPartitionsToTxnRequest(w: Writer, m: AddPartitionsToTxn
       for (let i = 0; i < a.length; i++) encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, a[i], version)
     }
   } else {
-    if (!(m.v3AndBelowTopics.length === 0)) unsupportedField('V3AndBelowTopics', version)
+    if (m.v3AndBelowTopics.length !== 0) unsupportedField('V3AndBelowTopics', version)
   }
   if (version >= 3) {
     w.emptyTaggedFields()
@@ -130,8 +130,7 @@ export function createAddPartitionsToTxnRequestAddPartitionsToTxnTopic(): AddPar
 }
 
 export function decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader, version: number): AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
-  let name: string
-  name = version >= 3 ? r.compactString() : r.string()
+  const name: string = version >= 3 ? r.compactString() : r.string()
   let partitions: number[]
   {
     const n = version >= 3 ? r.compactArrayLength(4) : r.arrayLength(4)
@@ -182,14 +181,10 @@ export function createAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(): 
 }
 
 export function decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r: Reader, version: number): AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
-  let transactionalId: string
-  transactionalId = r.compactString()
-  let producerId: bigint
-  producerId = r.int64()
-  let producerEpoch: number
-  producerEpoch = r.int16()
-  let verifyOnly: boolean
-  verifyOnly = r.bool()
+  const transactionalId: string = r.compactString()
+  const producerId: bigint = r.int64()
+  const producerEpoch: number = r.int16()
+  const verifyOnly: boolean = r.bool()
   let topics: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[]
   {
     const n = r.compactArrayLength(3)
@@ -232,8 +227,7 @@ export function createAddPartitionsToTxnResponse(): AddPartitionsToTxnResponse {
 }
 
 export function decodeAddPartitionsToTxnResponse(r: Reader, version: number): AddPartitionsToTxnResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let errorCode: number
   if (version >= 4) {
     errorCode = r.int16()
@@ -282,7 +276,7 @@ export function encodeAddPartitionsToTxnResponse(w: Writer, m: AddPartitionsToTx
       for (let i = 0; i < a.length; i++) encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w, a[i], version)
     }
   } else {
-    if (!(m.resultsByTransaction.length === 0)) unsupportedField('ResultsByTransaction', version)
+    if (m.resultsByTransaction.length !== 0) unsupportedField('ResultsByTransaction', version)
   }
   if (version <= 3) {
     {
@@ -292,7 +286,7 @@ export function encodeAddPartitionsToTxnResponse(w: Writer, m: AddPartitionsToTx
       for (let i = 0; i < a.length; i++) encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, a[i], version)
     }
   } else {
-    if (!(m.resultsByTopicV3AndBelow.length === 0)) unsupportedField('ResultsByTopicV3AndBelow', version)
+    if (m.resultsByTopicV3AndBelow.length !== 0) unsupportedField('ResultsByTopicV3AndBelow', version)
   }
   if (version >= 3) {
     w.emptyTaggedFields()
@@ -312,8 +306,7 @@ export function createAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult():
 }
 
 export function decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: Reader, version: number): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
-  let name: string
-  name = version >= 3 ? r.compactString() : r.string()
+  const name: string = version >= 3 ? r.compactString() : r.string()
   let resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[]
   {
     const n = version >= 3 ? r.compactArrayLength(7) : r.arrayLength(6)
@@ -358,10 +351,8 @@ export function createAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResul
 }
 
 export function decodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r: Reader, version: number): AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let partitionErrorCode: number
-  partitionErrorCode = r.int16()
+  const partitionIndex: number = r.int32()
+  const partitionErrorCode: number = r.int16()
   if (version >= 3) {
     r.skipTaggedFields()
   }
@@ -389,8 +380,7 @@ export function createAddPartitionsToTxnResponseAddPartitionsToTxnResult(): AddP
 }
 
 export function decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r: Reader, version: number): AddPartitionsToTxnResponseAddPartitionsToTxnResult {
-  let transactionalId: string
-  transactionalId = r.compactString()
+  const transactionalId: string = r.compactString()
   let topicResults: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[]
   {
     const n = r.compactArrayLength(3)

@@ -25,14 +25,10 @@ export function createAddRaftVoterRequest(): AddRaftVoterRequest {
 }
 
 export function decodeAddRaftVoterRequest(r: Reader, version: number): AddRaftVoterRequest {
-  let clusterId: string | null
-  clusterId = r.compactNullableString()
-  let timeoutMs: number
-  timeoutMs = r.int32()
-  let voterId: number
-  voterId = r.int32()
-  let voterDirectoryId: Buffer
-  voterDirectoryId = r.uuid()
+  const clusterId: string | null = r.compactNullableString()
+  const timeoutMs: number = r.int32()
+  const voterId: number = r.int32()
+  const voterDirectoryId: Buffer = r.uuid()
   let listeners: AddRaftVoterRequestListener[]
   {
     const n = r.compactArrayLength(5)
@@ -73,12 +69,9 @@ export function createAddRaftVoterRequestListener(): AddRaftVoterRequestListener
 }
 
 export function decodeAddRaftVoterRequestListener(r: Reader, version: number): AddRaftVoterRequestListener {
-  let name: string
-  name = r.compactString()
-  let host: string
-  host = r.compactString()
-  let port: number
-  port = r.uint16()
+  const name: string = r.compactString()
+  const host: string = r.compactString()
+  const port: number = r.uint16()
   r.skipTaggedFields()
   return { name, host, port }
 }
@@ -105,12 +98,9 @@ export function createAddRaftVoterResponse(): AddRaftVoterResponse {
 }
 
 export function decodeAddRaftVoterResponse(r: Reader, version: number): AddRaftVoterResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   r.skipTaggedFields()
   return { throttleTimeMs, errorCode, errorMessage }
 }

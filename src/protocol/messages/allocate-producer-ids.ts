@@ -19,10 +19,8 @@ export function createAllocateProducerIdsRequest(): AllocateProducerIdsRequest {
 }
 
 export function decodeAllocateProducerIdsRequest(r: Reader, version: number): AllocateProducerIdsRequest {
-  let brokerId: number
-  brokerId = r.int32()
-  let brokerEpoch: bigint
-  brokerEpoch = r.int64()
+  const brokerId: number = r.int32()
+  const brokerEpoch: bigint = r.int64()
   r.skipTaggedFields()
   return { brokerId, brokerEpoch }
 }
@@ -50,14 +48,10 @@ export function createAllocateProducerIdsResponse(): AllocateProducerIdsResponse
 }
 
 export function decodeAllocateProducerIdsResponse(r: Reader, version: number): AllocateProducerIdsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let producerIdStart: bigint
-  producerIdStart = r.int64()
-  let producerIdLen: number
-  producerIdLen = r.int32()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const producerIdStart: bigint = r.int64()
+  const producerIdLen: number = r.int32()
   r.skipTaggedFields()
   return { throttleTimeMs, errorCode, producerIdStart, producerIdLen }
 }

@@ -27,8 +27,7 @@ export function decodeAlterClientQuotasRequest(r: Reader, version: number): Alte
     for (let i = 0; i < n; i++) a.push(decodeAlterClientQuotasRequestEntryData(r, version))
     entries = a
   }
-  let validateOnly: boolean
-  validateOnly = r.bool()
+  const validateOnly: boolean = r.bool()
   if (version >= 1) {
     r.skipTaggedFields()
   }
@@ -114,10 +113,8 @@ export function createAlterClientQuotasRequestEntityData(): AlterClientQuotasReq
 }
 
 export function decodeAlterClientQuotasRequestEntityData(r: Reader, version: number): AlterClientQuotasRequestEntityData {
-  let entityType: string
-  entityType = version >= 1 ? r.compactString() : r.string()
-  let entityName: string | null
-  entityName = version >= 1 ? r.compactNullableString() : r.nullableString()
+  const entityType: string = version >= 1 ? r.compactString() : r.string()
+  const entityName: string | null = version >= 1 ? r.compactNullableString() : r.nullableString()
   if (version >= 1) {
     r.skipTaggedFields()
   }
@@ -155,12 +152,9 @@ export function createAlterClientQuotasRequestOpData(): AlterClientQuotasRequest
 }
 
 export function decodeAlterClientQuotasRequestOpData(r: Reader, version: number): AlterClientQuotasRequestOpData {
-  let key: string
-  key = version >= 1 ? r.compactString() : r.string()
-  let value: number
-  value = r.float64()
-  let remove: boolean
-  remove = r.bool()
+  const key: string = version >= 1 ? r.compactString() : r.string()
+  const value: number = r.float64()
+  const remove: boolean = r.bool()
   if (version >= 1) {
     r.skipTaggedFields()
   }
@@ -193,8 +187,7 @@ export function createAlterClientQuotasResponse(): AlterClientQuotasResponse {
 }
 
 export function decodeAlterClientQuotasResponse(r: Reader, version: number): AlterClientQuotasResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let entries: AlterClientQuotasResponseEntryData[]
   {
     const n = version >= 1 ? r.compactArrayLength(5) : r.arrayLength(8)
@@ -237,10 +230,8 @@ export function createAlterClientQuotasResponseEntryData(): AlterClientQuotasRes
 }
 
 export function decodeAlterClientQuotasResponseEntryData(r: Reader, version: number): AlterClientQuotasResponseEntryData {
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = version >= 1 ? r.compactNullableString() : r.nullableString()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = version >= 1 ? r.compactNullableString() : r.nullableString()
   let entity: AlterClientQuotasResponseEntityData[]
   {
     const n = version >= 1 ? r.compactArrayLength(3) : r.arrayLength(4)
@@ -286,10 +277,8 @@ export function createAlterClientQuotasResponseEntityData(): AlterClientQuotasRe
 }
 
 export function decodeAlterClientQuotasResponseEntityData(r: Reader, version: number): AlterClientQuotasResponseEntityData {
-  let entityType: string
-  entityType = version >= 1 ? r.compactString() : r.string()
-  let entityName: string | null
-  entityName = version >= 1 ? r.compactNullableString() : r.nullableString()
+  const entityType: string = version >= 1 ? r.compactString() : r.string()
+  const entityName: string | null = version >= 1 ? r.compactNullableString() : r.nullableString()
   if (version >= 1) {
     r.skipTaggedFields()
   }

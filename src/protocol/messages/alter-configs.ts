@@ -27,8 +27,7 @@ export function decodeAlterConfigsRequest(r: Reader, version: number): AlterConf
     for (let i = 0; i < n; i++) a.push(decodeAlterConfigsRequestAlterConfigsResource(r, version))
     resources = a
   }
-  let validateOnly: boolean
-  validateOnly = r.bool()
+  const validateOnly: boolean = r.bool()
   if (version >= 2) {
     r.skipTaggedFields()
   }
@@ -63,10 +62,8 @@ export function createAlterConfigsRequestAlterConfigsResource(): AlterConfigsReq
 }
 
 export function decodeAlterConfigsRequestAlterConfigsResource(r: Reader, version: number): AlterConfigsRequestAlterConfigsResource {
-  let resourceType: number
-  resourceType = r.int8()
-  let resourceName: string
-  resourceName = version >= 2 ? r.compactString() : r.string()
+  const resourceType: number = r.int8()
+  const resourceName: string = version >= 2 ? r.compactString() : r.string()
   let configs: AlterConfigsRequestAlterableConfig[]
   {
     const n = version >= 2 ? r.compactArrayLength(3) : r.arrayLength(4)
@@ -112,10 +109,8 @@ export function createAlterConfigsRequestAlterableConfig(): AlterConfigsRequestA
 }
 
 export function decodeAlterConfigsRequestAlterableConfig(r: Reader, version: number): AlterConfigsRequestAlterableConfig {
-  let name: string
-  name = version >= 2 ? r.compactString() : r.string()
-  let value: string | null
-  value = version >= 2 ? r.compactNullableString() : r.nullableString()
+  const name: string = version >= 2 ? r.compactString() : r.string()
+  const value: string | null = version >= 2 ? r.compactNullableString() : r.nullableString()
   if (version >= 2) {
     r.skipTaggedFields()
   }
@@ -151,8 +146,7 @@ export function createAlterConfigsResponse(): AlterConfigsResponse {
 }
 
 export function decodeAlterConfigsResponse(r: Reader, version: number): AlterConfigsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let responses: AlterConfigsResponseAlterConfigsResourceResponse[]
   {
     const n = version >= 2 ? r.compactArrayLength(6) : r.arrayLength(7)
@@ -197,14 +191,10 @@ export function createAlterConfigsResponseAlterConfigsResourceResponse(): AlterC
 }
 
 export function decodeAlterConfigsResponseAlterConfigsResourceResponse(r: Reader, version: number): AlterConfigsResponseAlterConfigsResourceResponse {
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = version >= 2 ? r.compactNullableString() : r.nullableString()
-  let resourceType: number
-  resourceType = r.int8()
-  let resourceName: string
-  resourceName = version >= 2 ? r.compactString() : r.string()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = version >= 2 ? r.compactNullableString() : r.nullableString()
+  const resourceType: number = r.int8()
+  const resourceName: string = version >= 2 ? r.compactString() : r.string()
   if (version >= 2) {
     r.skipTaggedFields()
   }

@@ -19,8 +19,7 @@ export function createAlterPartitionReassignmentsRequest(): AlterPartitionReassi
 }
 
 export function decodeAlterPartitionReassignmentsRequest(r: Reader, version: number): AlterPartitionReassignmentsRequest {
-  let timeoutMs: number
-  timeoutMs = r.int32()
+  const timeoutMs: number = r.int32()
   let topics: AlterPartitionReassignmentsRequestReassignableTopic[]
   {
     const n = r.compactArrayLength(3)
@@ -56,8 +55,7 @@ export function createAlterPartitionReassignmentsRequestReassignableTopic(): Alt
 }
 
 export function decodeAlterPartitionReassignmentsRequestReassignableTopic(r: Reader, version: number): AlterPartitionReassignmentsRequestReassignableTopic {
-  let name: string
-  name = r.compactString()
+  const name: string = r.compactString()
   let partitions: AlterPartitionReassignmentsRequestReassignablePartition[]
   {
     const n = r.compactArrayLength(6)
@@ -93,8 +91,7 @@ export function createAlterPartitionReassignmentsRequestReassignablePartition():
 }
 
 export function decodeAlterPartitionReassignmentsRequestReassignablePartition(r: Reader, version: number): AlterPartitionReassignmentsRequestReassignablePartition {
-  let partitionIndex: number
-  partitionIndex = r.int32()
+  const partitionIndex: number = r.int32()
   let replicas: number[] | null
   {
     const n = r.compactArrayLength(4)
@@ -141,12 +138,9 @@ export function createAlterPartitionReassignmentsResponse(): AlterPartitionReass
 }
 
 export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: number): AlterPartitionReassignmentsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   let responses: AlterPartitionReassignmentsResponseReassignableTopicResponse[]
   {
     const n = r.compactArrayLength(3)
@@ -184,8 +178,7 @@ export function createAlterPartitionReassignmentsResponseReassignableTopicRespon
 }
 
 export function decodeAlterPartitionReassignmentsResponseReassignableTopicResponse(r: Reader, version: number): AlterPartitionReassignmentsResponseReassignableTopicResponse {
-  let name: string
-  name = r.compactString()
+  const name: string = r.compactString()
   let partitions: AlterPartitionReassignmentsResponseReassignablePartitionResponse[]
   {
     const n = r.compactArrayLength(8)
@@ -223,12 +216,9 @@ export function createAlterPartitionReassignmentsResponseReassignablePartitionRe
 }
 
 export function decodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(r: Reader, version: number): AlterPartitionReassignmentsResponseReassignablePartitionResponse {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   r.skipTaggedFields()
   return { partitionIndex, errorCode, errorMessage }
 }

@@ -21,10 +21,8 @@ export function createAlterPartitionRequest(): AlterPartitionRequest {
 }
 
 export function decodeAlterPartitionRequest(r: Reader, version: number): AlterPartitionRequest {
-  let brokerId: number
-  brokerId = r.int32()
-  let brokerEpoch: bigint
-  brokerEpoch = r.int64()
+  const brokerId: number = r.int32()
+  const brokerEpoch: bigint = r.int64()
   let topics: AlterPartitionRequestTopicData[]
   {
     const n = r.compactArrayLength(3)
@@ -123,10 +121,8 @@ export function createAlterPartitionRequestPartitionData(): AlterPartitionReques
 }
 
 export function decodeAlterPartitionRequestPartitionData(r: Reader, version: number): AlterPartitionRequestPartitionData {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
+  const partitionIndex: number = r.int32()
+  const leaderEpoch: number = r.int32()
   let newIsr: number[]
   if (version <= 2) {
     {
@@ -157,8 +153,7 @@ export function decodeAlterPartitionRequestPartitionData(r: Reader, version: num
   } else {
     leaderRecoveryState = 0
   }
-  let partitionEpoch: number
-  partitionEpoch = r.int32()
+  const partitionEpoch: number = r.int32()
   r.skipTaggedFields()
   return { partitionIndex, leaderEpoch, newIsr, newIsrWithEpochs, leaderRecoveryState, partitionEpoch }
 }
@@ -173,7 +168,7 @@ export function encodeAlterPartitionRequestPartitionData(w: Writer, m: AlterPart
       for (let i = 0; i < a.length; i++) w.int32(a[i])
     }
   } else {
-    if (!(m.newIsr.length === 0)) unsupportedField('NewIsr', version)
+    if (m.newIsr.length !== 0) unsupportedField('NewIsr', version)
   }
   if (version >= 3) {
     {
@@ -182,12 +177,12 @@ export function encodeAlterPartitionRequestPartitionData(w: Writer, m: AlterPart
       for (let i = 0; i < a.length; i++) encodeAlterPartitionRequestBrokerState(w, a[i], version)
     }
   } else {
-    if (!(m.newIsrWithEpochs.length === 0)) unsupportedField('NewIsrWithEpochs', version)
+    if (m.newIsrWithEpochs.length !== 0) unsupportedField('NewIsrWithEpochs', version)
   }
   if (version >= 1) {
     w.int8(m.leaderRecoveryState)
   } else {
-    if (!(m.leaderRecoveryState === 0)) unsupportedField('LeaderRecoveryState', version)
+    if (m.leaderRecoveryState !== 0) unsupportedField('LeaderRecoveryState', version)
   }
   w.int32(m.partitionEpoch)
   w.emptyTaggedFields()
@@ -206,10 +201,8 @@ export function createAlterPartitionRequestBrokerState(): AlterPartitionRequestB
 }
 
 export function decodeAlterPartitionRequestBrokerState(r: Reader, version: number): AlterPartitionRequestBrokerState {
-  let brokerId: number
-  brokerId = r.int32()
-  let brokerEpoch: bigint
-  brokerEpoch = r.int64()
+  const brokerId: number = r.int32()
+  const brokerEpoch: bigint = r.int64()
   r.skipTaggedFields()
   return { brokerId, brokerEpoch }
 }
@@ -235,10 +228,8 @@ export function createAlterPartitionResponse(): AlterPartitionResponse {
 }
 
 export function decodeAlterPartitionResponse(r: Reader, version: number): AlterPartitionResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
   let topics: AlterPartitionResponseTopicData[]
   {
     const n = r.compactArrayLength(3)
@@ -339,14 +330,10 @@ export function createAlterPartitionResponsePartitionData(): AlterPartitionRespo
 }
 
 export function decodeAlterPartitionResponsePartitionData(r: Reader, version: number): AlterPartitionResponsePartitionData {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let leaderId: number
-  leaderId = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
+  const leaderId: number = r.int32()
+  const leaderEpoch: number = r.int32()
   let isr: number[]
   {
     const n = r.compactArrayLength(4)
@@ -361,8 +348,7 @@ export function decodeAlterPartitionResponsePartitionData(r: Reader, version: nu
   } else {
     leaderRecoveryState = 0
   }
-  let partitionEpoch: number
-  partitionEpoch = r.int32()
+  const partitionEpoch: number = r.int32()
   r.skipTaggedFields()
   return { partitionIndex, errorCode, leaderId, leaderEpoch, isr, leaderRecoveryState, partitionEpoch }
 }

@@ -56,8 +56,7 @@ export function createAlterReplicaLogDirsRequestAlterReplicaLogDir(): AlterRepli
 }
 
 export function decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, version: number): AlterReplicaLogDirsRequestAlterReplicaLogDir {
-  let path: string
-  path = version >= 2 ? r.compactString() : r.string()
+  const path: string = version >= 2 ? r.compactString() : r.string()
   let topics: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[]
   {
     const n = version >= 2 ? r.compactArrayLength(3) : r.arrayLength(6)
@@ -102,8 +101,7 @@ export function createAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(): Alter
 }
 
 export function decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reader, version: number): AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
-  let name: string
-  name = version >= 2 ? r.compactString() : r.string()
+  const name: string = version >= 2 ? r.compactString() : r.string()
   let partitions: number[]
   {
     const n = version >= 2 ? r.compactArrayLength(4) : r.arrayLength(4)
@@ -148,8 +146,7 @@ export function createAlterReplicaLogDirsResponse(): AlterReplicaLogDirsResponse
 }
 
 export function decodeAlterReplicaLogDirsResponse(r: Reader, version: number): AlterReplicaLogDirsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let results: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[]
   {
     const n = version >= 2 ? r.compactArrayLength(3) : r.arrayLength(6)
@@ -190,8 +187,7 @@ export function createAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult()
 }
 
 export function decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r: Reader, version: number): AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
-  let topicName: string
-  topicName = version >= 2 ? r.compactString() : r.string()
+  const topicName: string = version >= 2 ? r.compactString() : r.string()
   let partitions: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[]
   {
     const n = version >= 2 ? r.compactArrayLength(7) : r.arrayLength(6)
@@ -236,10 +232,8 @@ export function createAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResu
 }
 
 export function decodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r: Reader, version: number): AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
   if (version >= 2) {
     r.skipTaggedFields()
   }

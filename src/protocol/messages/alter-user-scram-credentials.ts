@@ -66,10 +66,8 @@ export function createAlterUserScramCredentialsRequestScramCredentialDeletion():
 }
 
 export function decodeAlterUserScramCredentialsRequestScramCredentialDeletion(r: Reader, version: number): AlterUserScramCredentialsRequestScramCredentialDeletion {
-  let name: string
-  name = r.compactString()
-  let mechanism: number
-  mechanism = r.int8()
+  const name: string = r.compactString()
+  const mechanism: number = r.int8()
   r.skipTaggedFields()
   return { name, mechanism }
 }
@@ -99,16 +97,11 @@ export function createAlterUserScramCredentialsRequestScramCredentialUpsertion()
 }
 
 export function decodeAlterUserScramCredentialsRequestScramCredentialUpsertion(r: Reader, version: number): AlterUserScramCredentialsRequestScramCredentialUpsertion {
-  let name: string
-  name = r.compactString()
-  let mechanism: number
-  mechanism = r.int8()
-  let iterations: number
-  iterations = r.int32()
-  let salt: Buffer
-  salt = r.compactBytes()
-  let saltedPassword: Buffer
-  saltedPassword = r.compactBytes()
+  const name: string = r.compactString()
+  const mechanism: number = r.int8()
+  const iterations: number = r.int32()
+  const salt: Buffer = r.compactBytes()
+  const saltedPassword: Buffer = r.compactBytes()
   r.skipTaggedFields()
   return { name, mechanism, iterations, salt, saltedPassword }
 }
@@ -135,8 +128,7 @@ export function createAlterUserScramCredentialsResponse(): AlterUserScramCredent
 }
 
 export function decodeAlterUserScramCredentialsResponse(r: Reader, version: number): AlterUserScramCredentialsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let results: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[]
   {
     const n = r.compactArrayLength(5)
@@ -174,12 +166,9 @@ export function createAlterUserScramCredentialsResponseAlterUserScramCredentials
 }
 
 export function decodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r: Reader, version: number): AlterUserScramCredentialsResponseAlterUserScramCredentialsResult {
-  let user: string
-  user = r.compactString()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const user: string = r.compactString()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   r.skipTaggedFields()
   return { user, errorCode, errorMessage }
 }

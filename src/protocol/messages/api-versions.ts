@@ -72,8 +72,7 @@ export function createApiVersionsResponse(): ApiVersionsResponse {
 }
 
 export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersionsResponse {
-  let errorCode: number
-  errorCode = r.int16()
+  const errorCode: number = r.int16()
   let apiKeys: ApiVersionsResponseApiVersion[]
   {
     const n = version >= 3 ? r.compactArrayLength(7) : r.arrayLength(6)
@@ -143,12 +142,12 @@ export function encodeApiVersionsResponse(w: Writer, m: ApiVersionsResponse, ver
   }
   if (version >= 3) {
     let tags = 0
-    if (!(m.supportedFeatures.length === 0)) tags++
-    if (!(m.finalizedFeaturesEpoch === -1n)) tags++
-    if (!(m.finalizedFeatures.length === 0)) tags++
-    if (!(m.zkMigrationReady === false)) tags++
+    if (m.supportedFeatures.length !== 0) tags++
+    if (m.finalizedFeaturesEpoch !== -1n) tags++
+    if (m.finalizedFeatures.length !== 0) tags++
+    if (m.zkMigrationReady !== false) tags++
     w.uvarint(tags)
-    if (!(m.supportedFeatures.length === 0)) {
+    if (m.supportedFeatures.length !== 0) {
       w.uvarint(0)
       const t = new Writer(64)
       {
@@ -159,12 +158,12 @@ export function encodeApiVersionsResponse(w: Writer, m: ApiVersionsResponse, ver
       w.uvarint(t.length)
       w.appendWriter(t)
     }
-    if (!(m.finalizedFeaturesEpoch === -1n)) {
+    if (m.finalizedFeaturesEpoch !== -1n) {
       w.uvarint(1)
       w.uvarint(8)
       w.int64(m.finalizedFeaturesEpoch)
     }
-    if (!(m.finalizedFeatures.length === 0)) {
+    if (m.finalizedFeatures.length !== 0) {
       w.uvarint(2)
       const t = new Writer(64)
       {
@@ -175,7 +174,7 @@ export function encodeApiVersionsResponse(w: Writer, m: ApiVersionsResponse, ver
       w.uvarint(t.length)
       w.appendWriter(t)
     }
-    if (!(m.zkMigrationReady === false)) {
+    if (m.zkMigrationReady !== false) {
       w.uvarint(3)
       w.uvarint(1)
       w.bool(m.zkMigrationReady)
@@ -198,12 +197,9 @@ export function createApiVersionsResponseApiVersion(): ApiVersionsResponseApiVer
 }
 
 export function decodeApiVersionsResponseApiVersion(r: Reader, version: number): ApiVersionsResponseApiVersion {
-  let apiKey: number
-  apiKey = r.int16()
-  let minVersion: number
-  minVersion = r.int16()
-  let maxVersion: number
-  maxVersion = r.int16()
+  const apiKey: number = r.int16()
+  const minVersion: number = r.int16()
+  const maxVersion: number = r.int16()
   if (version >= 3) {
     r.skipTaggedFields()
   }
@@ -234,12 +230,9 @@ export function createApiVersionsResponseSupportedFeatureKey(): ApiVersionsRespo
 }
 
 export function decodeApiVersionsResponseSupportedFeatureKey(r: Reader, version: number): ApiVersionsResponseSupportedFeatureKey {
-  let name: string
-  name = r.compactString()
-  let minVersion: number
-  minVersion = r.int16()
-  let maxVersion: number
-  maxVersion = r.int16()
+  const name: string = r.compactString()
+  const minVersion: number = r.int16()
+  const maxVersion: number = r.int16()
   r.skipTaggedFields()
   return { name, minVersion, maxVersion }
 }
@@ -266,12 +259,9 @@ export function createApiVersionsResponseFinalizedFeatureKey(): ApiVersionsRespo
 }
 
 export function decodeApiVersionsResponseFinalizedFeatureKey(r: Reader, version: number): ApiVersionsResponseFinalizedFeatureKey {
-  let name: string
-  name = r.compactString()
-  let maxVersionLevel: number
-  maxVersionLevel = r.int16()
-  let minVersionLevel: number
-  minVersionLevel = r.int16()
+  const name: string = r.compactString()
+  const maxVersionLevel: number = r.int16()
+  const minVersionLevel: number = r.int16()
   r.skipTaggedFields()
   return { name, maxVersionLevel, minVersionLevel }
 }

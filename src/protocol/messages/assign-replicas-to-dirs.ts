@@ -21,10 +21,8 @@ export function createAssignReplicasToDirsRequest(): AssignReplicasToDirsRequest
 }
 
 export function decodeAssignReplicasToDirsRequest(r: Reader, version: number): AssignReplicasToDirsRequest {
-  let brokerId: number
-  brokerId = r.int32()
-  let brokerEpoch: bigint
-  brokerEpoch = r.int64()
+  const brokerId: number = r.int32()
+  const brokerEpoch: bigint = r.int64()
   let directories: AssignReplicasToDirsRequestDirectoryData[]
   {
     const n = r.compactArrayLength(18)
@@ -61,8 +59,7 @@ export function createAssignReplicasToDirsRequestDirectoryData(): AssignReplicas
 }
 
 export function decodeAssignReplicasToDirsRequestDirectoryData(r: Reader, version: number): AssignReplicasToDirsRequestDirectoryData {
-  let id: Buffer
-  id = r.uuid()
+  const id: Buffer = r.uuid()
   let topics: AssignReplicasToDirsRequestTopicData[]
   {
     const n = r.compactArrayLength(18)
@@ -98,8 +95,7 @@ export function createAssignReplicasToDirsRequestTopicData(): AssignReplicasToDi
 }
 
 export function decodeAssignReplicasToDirsRequestTopicData(r: Reader, version: number): AssignReplicasToDirsRequestTopicData {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: AssignReplicasToDirsRequestPartitionData[]
   {
     const n = r.compactArrayLength(5)
@@ -133,8 +129,7 @@ export function createAssignReplicasToDirsRequestPartitionData(): AssignReplicas
 }
 
 export function decodeAssignReplicasToDirsRequestPartitionData(r: Reader, version: number): AssignReplicasToDirsRequestPartitionData {
-  let partitionIndex: number
-  partitionIndex = r.int32()
+  const partitionIndex: number = r.int32()
   r.skipTaggedFields()
   return { partitionIndex }
 }
@@ -159,10 +154,8 @@ export function createAssignReplicasToDirsResponse(): AssignReplicasToDirsRespon
 }
 
 export function decodeAssignReplicasToDirsResponse(r: Reader, version: number): AssignReplicasToDirsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
   let directories: AssignReplicasToDirsResponseDirectoryData[]
   {
     const n = r.compactArrayLength(18)
@@ -199,8 +192,7 @@ export function createAssignReplicasToDirsResponseDirectoryData(): AssignReplica
 }
 
 export function decodeAssignReplicasToDirsResponseDirectoryData(r: Reader, version: number): AssignReplicasToDirsResponseDirectoryData {
-  let id: Buffer
-  id = r.uuid()
+  const id: Buffer = r.uuid()
   let topics: AssignReplicasToDirsResponseTopicData[]
   {
     const n = r.compactArrayLength(18)
@@ -236,8 +228,7 @@ export function createAssignReplicasToDirsResponseTopicData(): AssignReplicasToD
 }
 
 export function decodeAssignReplicasToDirsResponseTopicData(r: Reader, version: number): AssignReplicasToDirsResponseTopicData {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: AssignReplicasToDirsResponsePartitionData[]
   {
     const n = r.compactArrayLength(7)
@@ -273,10 +264,8 @@ export function createAssignReplicasToDirsResponsePartitionData(): AssignReplica
 }
 
 export function decodeAssignReplicasToDirsResponsePartitionData(r: Reader, version: number): AssignReplicasToDirsResponsePartitionData {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
   r.skipTaggedFields()
   return { partitionIndex, errorCode }
 }

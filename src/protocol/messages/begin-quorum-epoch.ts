@@ -23,8 +23,7 @@ export function createBeginQuorumEpochRequest(): BeginQuorumEpochRequest {
 }
 
 export function decodeBeginQuorumEpochRequest(r: Reader, version: number): BeginQuorumEpochRequest {
-  let clusterId: string | null
-  clusterId = version >= 1 ? r.compactNullableString() : r.nullableString()
+  const clusterId: string | null = version >= 1 ? r.compactNullableString() : r.nullableString()
   let voterId: number
   if (version >= 1) {
     voterId = r.int32()
@@ -97,8 +96,7 @@ export function createBeginQuorumEpochRequestTopicData(): BeginQuorumEpochReques
 }
 
 export function decodeBeginQuorumEpochRequestTopicData(r: Reader, version: number): BeginQuorumEpochRequestTopicData {
-  let topicName: string
-  topicName = version >= 1 ? r.compactString() : r.string()
+  const topicName: string = version >= 1 ? r.compactString() : r.string()
   let partitions: BeginQuorumEpochRequestPartitionData[]
   {
     const n = version >= 1 ? r.compactArrayLength(29) : r.arrayLength(12)
@@ -147,18 +145,15 @@ export function createBeginQuorumEpochRequestPartitionData(): BeginQuorumEpochRe
 }
 
 export function decodeBeginQuorumEpochRequestPartitionData(r: Reader, version: number): BeginQuorumEpochRequestPartitionData {
-  let partitionIndex: number
-  partitionIndex = r.int32()
+  const partitionIndex: number = r.int32()
   let voterDirectoryId: Buffer
   if (version >= 1) {
     voterDirectoryId = r.uuid()
   } else {
     voterDirectoryId = Buffer.alloc(16)
   }
-  let leaderId: number
-  leaderId = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
+  const leaderId: number = r.int32()
+  const leaderEpoch: number = r.int32()
   if (version >= 1) {
     r.skipTaggedFields()
   }
@@ -192,12 +187,9 @@ export function createBeginQuorumEpochRequestLeaderEndpoint(): BeginQuorumEpochR
 }
 
 export function decodeBeginQuorumEpochRequestLeaderEndpoint(r: Reader, version: number): BeginQuorumEpochRequestLeaderEndpoint {
-  let name: string
-  name = r.compactString()
-  let host: string
-  host = r.compactString()
-  let port: number
-  port = r.uint16()
+  const name: string = r.compactString()
+  const host: string = r.compactString()
+  const port: number = r.uint16()
   r.skipTaggedFields()
   return { name, host, port }
 }
@@ -224,8 +216,7 @@ export function createBeginQuorumEpochResponse(): BeginQuorumEpochResponse {
 }
 
 export function decodeBeginQuorumEpochResponse(r: Reader, version: number): BeginQuorumEpochResponse {
-  let errorCode: number
-  errorCode = r.int16()
+  const errorCode: number = r.int16()
   let topics: BeginQuorumEpochResponseTopicData[]
   {
     const n = version >= 1 ? r.compactArrayLength(3) : r.arrayLength(6)
@@ -266,12 +257,12 @@ export function encodeBeginQuorumEpochResponse(w: Writer, m: BeginQuorumEpochRes
     else w.arrayLength(a.length)
     for (let i = 0; i < a.length; i++) encodeBeginQuorumEpochResponseTopicData(w, a[i], version)
   }
-  if ((version < 1) && !(m.nodeEndpoints.length === 0)) unsupportedField('NodeEndpoints', version)
+  if ((version < 1) && m.nodeEndpoints.length !== 0) unsupportedField('NodeEndpoints', version)
   if (version >= 1) {
     let tags = 0
-    if (!(m.nodeEndpoints.length === 0)) tags++
+    if (m.nodeEndpoints.length !== 0) tags++
     w.uvarint(tags)
-    if (!(m.nodeEndpoints.length === 0)) {
+    if (m.nodeEndpoints.length !== 0) {
       w.uvarint(0)
       const t = new Writer(64)
       {
@@ -298,8 +289,7 @@ export function createBeginQuorumEpochResponseTopicData(): BeginQuorumEpochRespo
 }
 
 export function decodeBeginQuorumEpochResponseTopicData(r: Reader, version: number): BeginQuorumEpochResponseTopicData {
-  let topicName: string
-  topicName = version >= 1 ? r.compactString() : r.string()
+  const topicName: string = version >= 1 ? r.compactString() : r.string()
   let partitions: BeginQuorumEpochResponsePartitionData[]
   {
     const n = version >= 1 ? r.compactArrayLength(15) : r.arrayLength(14)
@@ -348,14 +338,10 @@ export function createBeginQuorumEpochResponsePartitionData(): BeginQuorumEpochR
 }
 
 export function decodeBeginQuorumEpochResponsePartitionData(r: Reader, version: number): BeginQuorumEpochResponsePartitionData {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let leaderId: number
-  leaderId = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
+  const leaderId: number = r.int32()
+  const leaderEpoch: number = r.int32()
   if (version >= 1) {
     r.skipTaggedFields()
   }
@@ -387,12 +373,9 @@ export function createBeginQuorumEpochResponseNodeEndpoint(): BeginQuorumEpochRe
 }
 
 export function decodeBeginQuorumEpochResponseNodeEndpoint(r: Reader, version: number): BeginQuorumEpochResponseNodeEndpoint {
-  let nodeId: number
-  nodeId = r.int32()
-  let host: string
-  host = r.compactString()
-  let port: number
-  port = r.uint16()
+  const nodeId: number = r.int32()
+  const host: string = r.compactString()
+  const port: number = r.uint16()
   r.skipTaggedFields()
   return { nodeId, host, port }
 }

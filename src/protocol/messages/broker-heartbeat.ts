@@ -27,16 +27,11 @@ export function createBrokerHeartbeatRequest(): BrokerHeartbeatRequest {
 }
 
 export function decodeBrokerHeartbeatRequest(r: Reader, version: number): BrokerHeartbeatRequest {
-  let brokerId: number
-  brokerId = r.int32()
-  let brokerEpoch: bigint
-  brokerEpoch = r.int64()
-  let currentMetadataOffset: bigint
-  currentMetadataOffset = r.int64()
-  let wantFence: boolean
-  wantFence = r.bool()
-  let wantShutDown: boolean
-  wantShutDown = r.bool()
+  const brokerId: number = r.int32()
+  const brokerEpoch: bigint = r.int64()
+  const currentMetadataOffset: bigint = r.int64()
+  const wantFence: boolean = r.bool()
+  const wantShutDown: boolean = r.bool()
   let offlineLogDirs: Buffer[] = []
   for (let t = r.uvarint(); t > 0; t--) {
     const tag = r.uvarint()
@@ -69,11 +64,11 @@ export function encodeBrokerHeartbeatRequest(w: Writer, m: BrokerHeartbeatReques
   w.int64(m.currentMetadataOffset)
   w.bool(m.wantFence)
   w.bool(m.wantShutDown)
-  if ((version < 1) && !(m.offlineLogDirs.length === 0)) unsupportedField('OfflineLogDirs', version)
+  if ((version < 1) && m.offlineLogDirs.length !== 0) unsupportedField('OfflineLogDirs', version)
   let tags = 0
-  if (version >= 1 && !(m.offlineLogDirs.length === 0)) tags++
+  if (version >= 1 && m.offlineLogDirs.length !== 0) tags++
   w.uvarint(tags)
-  if (version >= 1 && !(m.offlineLogDirs.length === 0)) {
+  if (version >= 1 && m.offlineLogDirs.length !== 0) {
     w.uvarint(0)
     const t = new Writer(64)
     {
@@ -105,16 +100,11 @@ export function createBrokerHeartbeatResponse(): BrokerHeartbeatResponse {
 }
 
 export function decodeBrokerHeartbeatResponse(r: Reader, version: number): BrokerHeartbeatResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let isCaughtUp: boolean
-  isCaughtUp = r.bool()
-  let isFenced: boolean
-  isFenced = r.bool()
-  let shouldShutDown: boolean
-  shouldShutDown = r.bool()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const isCaughtUp: boolean = r.bool()
+  const isFenced: boolean = r.bool()
+  const shouldShutDown: boolean = r.bool()
   r.skipTaggedFields()
   return { throttleTimeMs, errorCode, isCaughtUp, isFenced, shouldShutDown }
 }

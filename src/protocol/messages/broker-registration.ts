@@ -33,12 +33,9 @@ export function createBrokerRegistrationRequest(): BrokerRegistrationRequest {
 }
 
 export function decodeBrokerRegistrationRequest(r: Reader, version: number): BrokerRegistrationRequest {
-  let brokerId: number
-  brokerId = r.int32()
-  let clusterId: string
-  clusterId = r.compactString()
-  let incarnationId: Buffer
-  incarnationId = r.uuid()
+  const brokerId: number = r.int32()
+  const clusterId: string = r.compactString()
+  const incarnationId: Buffer = r.uuid()
   let listeners: BrokerRegistrationRequestListener[]
   {
     const n = r.compactArrayLength(7)
@@ -55,8 +52,7 @@ export function decodeBrokerRegistrationRequest(r: Reader, version: number): Bro
     for (let i = 0; i < n; i++) a.push(decodeBrokerRegistrationRequestFeature(r, version))
     features = a
   }
-  let rack: string | null
-  rack = r.compactNullableString()
+  const rack: string | null = r.compactNullableString()
   let isMigratingZkBroker: boolean
   if (version >= 1) {
     isMigratingZkBroker = r.bool()
@@ -103,7 +99,7 @@ export function encodeBrokerRegistrationRequest(w: Writer, m: BrokerRegistration
   if (version >= 1) {
     w.bool(m.isMigratingZkBroker)
   } else {
-    if (!(m.isMigratingZkBroker === false)) unsupportedField('IsMigratingZkBroker', version)
+    if (m.isMigratingZkBroker !== false) unsupportedField('IsMigratingZkBroker', version)
   }
   if (version >= 2) {
     {
@@ -135,14 +131,10 @@ export function createBrokerRegistrationRequestListener(): BrokerRegistrationReq
 }
 
 export function decodeBrokerRegistrationRequestListener(r: Reader, version: number): BrokerRegistrationRequestListener {
-  let name: string
-  name = r.compactString()
-  let host: string
-  host = r.compactString()
-  let port: number
-  port = r.uint16()
-  let securityProtocol: number
-  securityProtocol = r.int16()
+  const name: string = r.compactString()
+  const host: string = r.compactString()
+  const port: number = r.uint16()
+  const securityProtocol: number = r.int16()
   r.skipTaggedFields()
   return { name, host, port, securityProtocol }
 }
@@ -170,12 +162,9 @@ export function createBrokerRegistrationRequestFeature(): BrokerRegistrationRequ
 }
 
 export function decodeBrokerRegistrationRequestFeature(r: Reader, version: number): BrokerRegistrationRequestFeature {
-  let name: string
-  name = r.compactString()
-  let minSupportedVersion: number
-  minSupportedVersion = r.int16()
-  let maxSupportedVersion: number
-  maxSupportedVersion = r.int16()
+  const name: string = r.compactString()
+  const minSupportedVersion: number = r.int16()
+  const maxSupportedVersion: number = r.int16()
   r.skipTaggedFields()
   return { name, minSupportedVersion, maxSupportedVersion }
 }
@@ -202,12 +191,9 @@ export function createBrokerRegistrationResponse(): BrokerRegistrationResponse {
 }
 
 export function decodeBrokerRegistrationResponse(r: Reader, version: number): BrokerRegistrationResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let brokerEpoch: bigint
-  brokerEpoch = r.int64()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const brokerEpoch: bigint = r.int64()
   r.skipTaggedFields()
   return { throttleTimeMs, errorCode, brokerEpoch }
 }

@@ -27,8 +27,7 @@ export function decodeConsumerGroupDescribeRequest(r: Reader, version: number): 
     for (let i = 0; i < n; i++) a.push(r.compactString())
     groupIds = a
   }
-  let includeAuthorizedOperations: boolean
-  includeAuthorizedOperations = r.bool()
+  const includeAuthorizedOperations: boolean = r.bool()
   r.skipTaggedFields()
   return { groupIds, includeAuthorizedOperations }
 }
@@ -56,8 +55,7 @@ export function createConsumerGroupDescribeResponse(): ConsumerGroupDescribeResp
 }
 
 export function decodeConsumerGroupDescribeResponse(r: Reader, version: number): ConsumerGroupDescribeResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let groups: ConsumerGroupDescribeResponseDescribedGroup[]
   {
     const n = r.compactArrayLength(20)
@@ -95,10 +93,8 @@ export function createConsumerGroupDescribeResponseTopicPartitions(): ConsumerGr
 }
 
 export function decodeConsumerGroupDescribeResponseTopicPartitions(r: Reader, version: number): ConsumerGroupDescribeResponseTopicPartitions {
-  let topicId: Buffer
-  topicId = r.uuid()
-  let topicName: string
-  topicName = r.compactString()
+  const topicId: Buffer = r.uuid()
+  const topicName: string = r.compactString()
   let partitions: number[]
   {
     const n = r.compactArrayLength(4)
@@ -181,20 +177,13 @@ export function createConsumerGroupDescribeResponseDescribedGroup(): ConsumerGro
 }
 
 export function decodeConsumerGroupDescribeResponseDescribedGroup(r: Reader, version: number): ConsumerGroupDescribeResponseDescribedGroup {
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
-  let groupId: string
-  groupId = r.compactString()
-  let groupState: string
-  groupState = r.compactString()
-  let groupEpoch: number
-  groupEpoch = r.int32()
-  let assignmentEpoch: number
-  assignmentEpoch = r.int32()
-  let assignorName: string
-  assignorName = r.compactString()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
+  const groupId: string = r.compactString()
+  const groupState: string = r.compactString()
+  const groupEpoch: number = r.int32()
+  const assignmentEpoch: number = r.int32()
+  const assignorName: string = r.compactString()
   let members: ConsumerGroupDescribeResponseMember[]
   {
     const n = r.compactArrayLength(16)
@@ -203,8 +192,7 @@ export function decodeConsumerGroupDescribeResponseDescribedGroup(r: Reader, ver
     for (let i = 0; i < n; i++) a.push(decodeConsumerGroupDescribeResponseMember(r, version))
     members = a
   }
-  let authorizedOperations: number
-  authorizedOperations = r.int32()
+  const authorizedOperations: number = r.int32()
   r.skipTaggedFields()
   return { errorCode, errorMessage, groupId, groupState, groupEpoch, assignmentEpoch, assignorName, members, authorizedOperations }
 }
@@ -255,18 +243,12 @@ export function createConsumerGroupDescribeResponseMember(): ConsumerGroupDescri
 }
 
 export function decodeConsumerGroupDescribeResponseMember(r: Reader, version: number): ConsumerGroupDescribeResponseMember {
-  let memberId: string
-  memberId = r.compactString()
-  let instanceId: string | null
-  instanceId = r.compactNullableString()
-  let rackId: string | null
-  rackId = r.compactNullableString()
-  let memberEpoch: number
-  memberEpoch = r.int32()
-  let clientId: string
-  clientId = r.compactString()
-  let clientHost: string
-  clientHost = r.compactString()
+  const memberId: string = r.compactString()
+  const instanceId: string | null = r.compactNullableString()
+  const rackId: string | null = r.compactNullableString()
+  const memberEpoch: number = r.int32()
+  const clientId: string = r.compactString()
+  const clientHost: string = r.compactString()
   let subscribedTopicNames: string[]
   {
     const n = r.compactArrayLength(1)
@@ -275,12 +257,9 @@ export function decodeConsumerGroupDescribeResponseMember(r: Reader, version: nu
     for (let i = 0; i < n; i++) a.push(r.compactString())
     subscribedTopicNames = a
   }
-  let subscribedTopicRegex: string | null
-  subscribedTopicRegex = r.compactNullableString()
-  let assignment: ConsumerGroupDescribeResponseAssignment
-  assignment = decodeConsumerGroupDescribeResponseAssignment(r, version)
-  let targetAssignment: ConsumerGroupDescribeResponseAssignment
-  targetAssignment = decodeConsumerGroupDescribeResponseAssignment(r, version)
+  const subscribedTopicRegex: string | null = r.compactNullableString()
+  const assignment: ConsumerGroupDescribeResponseAssignment = decodeConsumerGroupDescribeResponseAssignment(r, version)
+  const targetAssignment: ConsumerGroupDescribeResponseAssignment = decodeConsumerGroupDescribeResponseAssignment(r, version)
   r.skipTaggedFields()
   return { memberId, instanceId, rackId, memberEpoch, clientId, clientHost, subscribedTopicNames, subscribedTopicRegex, assignment, targetAssignment }
 }

@@ -35,18 +35,12 @@ export function createConsumerGroupHeartbeatRequest(): ConsumerGroupHeartbeatReq
 }
 
 export function decodeConsumerGroupHeartbeatRequest(r: Reader, version: number): ConsumerGroupHeartbeatRequest {
-  let groupId: string
-  groupId = r.compactString()
-  let memberId: string
-  memberId = r.compactString()
-  let memberEpoch: number
-  memberEpoch = r.int32()
-  let instanceId: string | null
-  instanceId = r.compactNullableString()
-  let rackId: string | null
-  rackId = r.compactNullableString()
-  let rebalanceTimeoutMs: number
-  rebalanceTimeoutMs = r.int32()
+  const groupId: string = r.compactString()
+  const memberId: string = r.compactString()
+  const memberEpoch: number = r.int32()
+  const instanceId: string | null = r.compactNullableString()
+  const rackId: string | null = r.compactNullableString()
+  const rebalanceTimeoutMs: number = r.int32()
   let subscribedTopicNames: string[] | null
   {
     const n = r.compactArrayLength(1)
@@ -64,8 +58,7 @@ export function decodeConsumerGroupHeartbeatRequest(r: Reader, version: number):
   } else {
     subscribedTopicRegex = null
   }
-  let serverAssignor: string | null
-  serverAssignor = r.compactNullableString()
+  const serverAssignor: string | null = r.compactNullableString()
   let topicPartitions: ConsumerGroupHeartbeatRequestTopicPartitions[] | null
   {
     const n = r.compactArrayLength(18)
@@ -100,7 +93,7 @@ export function encodeConsumerGroupHeartbeatRequest(w: Writer, m: ConsumerGroupH
   if (version >= 1) {
     w.compactNullableString(m.subscribedTopicRegex)
   } else {
-    if (!(m.subscribedTopicRegex === null)) unsupportedField('SubscribedTopicRegex', version)
+    if (m.subscribedTopicRegex !== null) unsupportedField('SubscribedTopicRegex', version)
   }
   w.compactNullableString(m.serverAssignor)
   {
@@ -128,8 +121,7 @@ export function createConsumerGroupHeartbeatRequestTopicPartitions(): ConsumerGr
 }
 
 export function decodeConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, version: number): ConsumerGroupHeartbeatRequestTopicPartitions {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: number[]
   {
     const n = r.compactArrayLength(4)
@@ -175,20 +167,13 @@ export function createConsumerGroupHeartbeatResponse(): ConsumerGroupHeartbeatRe
 }
 
 export function decodeConsumerGroupHeartbeatResponse(r: Reader, version: number): ConsumerGroupHeartbeatResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
-  let memberId: string | null
-  memberId = r.compactNullableString()
-  let memberEpoch: number
-  memberEpoch = r.int32()
-  let heartbeatIntervalMs: number
-  heartbeatIntervalMs = r.int32()
-  let assignment: ConsumerGroupHeartbeatResponseAssignment | null
-  assignment = r.int8() < 0 ? null : decodeConsumerGroupHeartbeatResponseAssignment(r, version)
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
+  const memberId: string | null = r.compactNullableString()
+  const memberEpoch: number = r.int32()
+  const heartbeatIntervalMs: number = r.int32()
+  const assignment: ConsumerGroupHeartbeatResponseAssignment | null = r.int8() < 0 ? null : decodeConsumerGroupHeartbeatResponseAssignment(r, version)
   r.skipTaggedFields()
   return { throttleTimeMs, errorCode, errorMessage, memberId, memberEpoch, heartbeatIntervalMs, assignment }
 }
@@ -222,8 +207,7 @@ export function createConsumerGroupHeartbeatResponseTopicPartitions(): ConsumerG
 }
 
 export function decodeConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, version: number): ConsumerGroupHeartbeatResponseTopicPartitions {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: number[]
   {
     const n = r.compactArrayLength(4)

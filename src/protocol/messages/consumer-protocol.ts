@@ -33,8 +33,7 @@ export function decodeConsumerProtocolSubscription(r: Reader, version: number): 
     for (let i = 0; i < n; i++) a.push(r.string())
     topics = a
   }
-  let userData: Buffer | null
-  userData = r.nullableBytes()
+  const userData: Buffer | null = r.nullableBytes()
   let ownedPartitions: ConsumerProtocolSubscriptionTopicPartition[]
   if (version >= 1) {
     {
@@ -97,8 +96,7 @@ export function createConsumerProtocolSubscriptionTopicPartition(): ConsumerProt
 }
 
 export function decodeConsumerProtocolSubscriptionTopicPartition(r: Reader, version: number): ConsumerProtocolSubscriptionTopicPartition {
-  let topic: string
-  topic = r.string()
+  const topic: string = r.string()
   let partitions: number[]
   {
     const n = r.arrayLength(4)
@@ -140,8 +138,7 @@ export function decodeConsumerProtocolAssignment(r: Reader, version: number): Co
     for (let i = 0; i < n; i++) a.push(decodeConsumerProtocolAssignmentTopicPartition(r, version))
     assignedPartitions = a
   }
-  let userData: Buffer | null
-  userData = r.nullableBytes()
+  const userData: Buffer | null = r.nullableBytes()
   return { assignedPartitions, userData }
 }
 
@@ -167,8 +164,7 @@ export function createConsumerProtocolAssignmentTopicPartition(): ConsumerProtoc
 }
 
 export function decodeConsumerProtocolAssignmentTopicPartition(r: Reader, version: number): ConsumerProtocolAssignmentTopicPartition {
-  let topic: string
-  topic = r.string()
+  const topic: string = r.string()
   let partitions: number[]
   {
     const n = r.arrayLength(4)

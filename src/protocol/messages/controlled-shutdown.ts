@@ -19,8 +19,7 @@ export function createControlledShutdownRequest(): ControlledShutdownRequest {
 }
 
 export function decodeControlledShutdownRequest(r: Reader, version: number): ControlledShutdownRequest {
-  let brokerId: number
-  brokerId = r.int32()
+  const brokerId: number = r.int32()
   let brokerEpoch: bigint
   if (version >= 2) {
     brokerEpoch = r.int64()
@@ -56,8 +55,7 @@ export function createControlledShutdownResponse(): ControlledShutdownResponse {
 }
 
 export function decodeControlledShutdownResponse(r: Reader, version: number): ControlledShutdownResponse {
-  let errorCode: number
-  errorCode = r.int16()
+  const errorCode: number = r.int16()
   let remainingPartitions: ControlledShutdownResponseRemainingPartition[]
   {
     const n = version >= 3 ? r.compactArrayLength(6) : r.arrayLength(6)
@@ -98,10 +96,8 @@ export function createControlledShutdownResponseRemainingPartition(): Controlled
 }
 
 export function decodeControlledShutdownResponseRemainingPartition(r: Reader, version: number): ControlledShutdownResponseRemainingPartition {
-  let topicName: string
-  topicName = version >= 3 ? r.compactString() : r.string()
-  let partitionIndex: number
-  partitionIndex = r.int32()
+  const topicName: string = version >= 3 ? r.compactString() : r.string()
+  const partitionIndex: number = r.int32()
   if (version >= 3) {
     r.skipTaggedFields()
   }

@@ -25,12 +25,9 @@ export function createControllerRegistrationRequest(): ControllerRegistrationReq
 }
 
 export function decodeControllerRegistrationRequest(r: Reader, version: number): ControllerRegistrationRequest {
-  let controllerId: number
-  controllerId = r.int32()
-  let incarnationId: Buffer
-  incarnationId = r.uuid()
-  let zkMigrationReady: boolean
-  zkMigrationReady = r.bool()
+  const controllerId: number = r.int32()
+  const incarnationId: Buffer = r.uuid()
+  const zkMigrationReady: boolean = r.bool()
   let listeners: ControllerRegistrationRequestListener[]
   {
     const n = r.compactArrayLength(7)
@@ -85,14 +82,10 @@ export function createControllerRegistrationRequestListener(): ControllerRegistr
 }
 
 export function decodeControllerRegistrationRequestListener(r: Reader, version: number): ControllerRegistrationRequestListener {
-  let name: string
-  name = r.compactString()
-  let host: string
-  host = r.compactString()
-  let port: number
-  port = r.uint16()
-  let securityProtocol: number
-  securityProtocol = r.int16()
+  const name: string = r.compactString()
+  const host: string = r.compactString()
+  const port: number = r.uint16()
+  const securityProtocol: number = r.int16()
   r.skipTaggedFields()
   return { name, host, port, securityProtocol }
 }
@@ -120,12 +113,9 @@ export function createControllerRegistrationRequestFeature(): ControllerRegistra
 }
 
 export function decodeControllerRegistrationRequestFeature(r: Reader, version: number): ControllerRegistrationRequestFeature {
-  let name: string
-  name = r.compactString()
-  let minSupportedVersion: number
-  minSupportedVersion = r.int16()
-  let maxSupportedVersion: number
-  maxSupportedVersion = r.int16()
+  const name: string = r.compactString()
+  const minSupportedVersion: number = r.int16()
+  const maxSupportedVersion: number = r.int16()
   r.skipTaggedFields()
   return { name, minSupportedVersion, maxSupportedVersion }
 }
@@ -152,12 +142,9 @@ export function createControllerRegistrationResponse(): ControllerRegistrationRe
 }
 
 export function decodeControllerRegistrationResponse(r: Reader, version: number): ControllerRegistrationResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   r.skipTaggedFields()
   return { throttleTimeMs, errorCode, errorMessage }
 }

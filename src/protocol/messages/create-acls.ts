@@ -66,24 +66,18 @@ export function createCreateAclsRequestAclCreation(): CreateAclsRequestAclCreati
 }
 
 export function decodeCreateAclsRequestAclCreation(r: Reader, version: number): CreateAclsRequestAclCreation {
-  let resourceType: number
-  resourceType = r.int8()
-  let resourceName: string
-  resourceName = version >= 2 ? r.compactString() : r.string()
+  const resourceType: number = r.int8()
+  const resourceName: string = version >= 2 ? r.compactString() : r.string()
   let resourcePatternType: number
   if (version >= 1) {
     resourcePatternType = r.int8()
   } else {
     resourcePatternType = 3
   }
-  let principal: string
-  principal = version >= 2 ? r.compactString() : r.string()
-  let host: string
-  host = version >= 2 ? r.compactString() : r.string()
-  let operation: number
-  operation = r.int8()
-  let permissionType: number
-  permissionType = r.int8()
+  const principal: string = version >= 2 ? r.compactString() : r.string()
+  const host: string = version >= 2 ? r.compactString() : r.string()
+  const operation: number = r.int8()
+  const permissionType: number = r.int8()
   if (version >= 2) {
     r.skipTaggedFields()
   }
@@ -100,7 +94,7 @@ export function encodeCreateAclsRequestAclCreation(w: Writer, m: CreateAclsReque
   if (version >= 1) {
     w.int8(m.resourcePatternType)
   } else {
-    if (!(m.resourcePatternType === 3)) unsupportedField('ResourcePatternType', version)
+    if (m.resourcePatternType !== 3) unsupportedField('ResourcePatternType', version)
   }
   if (version >= 2) {
     w.compactString(m.principal)
@@ -132,8 +126,7 @@ export function createCreateAclsResponse(): CreateAclsResponse {
 }
 
 export function decodeCreateAclsResponse(r: Reader, version: number): CreateAclsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let results: CreateAclsResponseAclCreationResult[]
   {
     const n = version >= 2 ? r.compactArrayLength(4) : r.arrayLength(4)
@@ -174,10 +167,8 @@ export function createCreateAclsResponseAclCreationResult(): CreateAclsResponseA
 }
 
 export function decodeCreateAclsResponseAclCreationResult(r: Reader, version: number): CreateAclsResponseAclCreationResult {
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = version >= 2 ? r.compactNullableString() : r.nullableString()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = version >= 2 ? r.compactNullableString() : r.nullableString()
   if (version >= 2) {
     r.skipTaggedFields()
   }

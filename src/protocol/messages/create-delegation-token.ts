@@ -43,8 +43,7 @@ export function decodeCreateDelegationTokenRequest(r: Reader, version: number): 
     for (let i = 0; i < n; i++) a.push(decodeCreateDelegationTokenRequestCreatableRenewers(r, version))
     renewers = a
   }
-  let maxLifetimeMs: bigint
-  maxLifetimeMs = r.int64()
+  const maxLifetimeMs: bigint = r.int64()
   if (version >= 2) {
     r.skipTaggedFields()
   }
@@ -55,12 +54,12 @@ export function encodeCreateDelegationTokenRequest(w: Writer, m: CreateDelegatio
   if (version >= 3) {
     w.compactNullableString(m.ownerPrincipalType)
   } else {
-    if (!(m.ownerPrincipalType === '')) unsupportedField('OwnerPrincipalType', version)
+    if (m.ownerPrincipalType !== '') unsupportedField('OwnerPrincipalType', version)
   }
   if (version >= 3) {
     w.compactNullableString(m.ownerPrincipalName)
   } else {
-    if (!(m.ownerPrincipalName === '')) unsupportedField('OwnerPrincipalName', version)
+    if (m.ownerPrincipalName !== '') unsupportedField('OwnerPrincipalName', version)
   }
   {
     const a = m.renewers
@@ -87,10 +86,8 @@ export function createCreateDelegationTokenRequestCreatableRenewers(): CreateDel
 }
 
 export function decodeCreateDelegationTokenRequestCreatableRenewers(r: Reader, version: number): CreateDelegationTokenRequestCreatableRenewers {
-  let principalType: string
-  principalType = version >= 2 ? r.compactString() : r.string()
-  let principalName: string
-  principalName = version >= 2 ? r.compactString() : r.string()
+  const principalType: string = version >= 2 ? r.compactString() : r.string()
+  const principalName: string = version >= 2 ? r.compactString() : r.string()
   if (version >= 2) {
     r.skipTaggedFields()
   }
@@ -144,12 +141,9 @@ export function createCreateDelegationTokenResponse(): CreateDelegationTokenResp
 }
 
 export function decodeCreateDelegationTokenResponse(r: Reader, version: number): CreateDelegationTokenResponse {
-  let errorCode: number
-  errorCode = r.int16()
-  let principalType: string
-  principalType = version >= 2 ? r.compactString() : r.string()
-  let principalName: string
-  principalName = version >= 2 ? r.compactString() : r.string()
+  const errorCode: number = r.int16()
+  const principalType: string = version >= 2 ? r.compactString() : r.string()
+  const principalName: string = version >= 2 ? r.compactString() : r.string()
   let tokenRequesterPrincipalType: string
   if (version >= 3) {
     tokenRequesterPrincipalType = r.compactString()
@@ -162,18 +156,12 @@ export function decodeCreateDelegationTokenResponse(r: Reader, version: number):
   } else {
     tokenRequesterPrincipalName = ''
   }
-  let issueTimestampMs: bigint
-  issueTimestampMs = r.int64()
-  let expiryTimestampMs: bigint
-  expiryTimestampMs = r.int64()
-  let maxTimestampMs: bigint
-  maxTimestampMs = r.int64()
-  let tokenId: string
-  tokenId = version >= 2 ? r.compactString() : r.string()
-  let hmac: Buffer
-  hmac = version >= 2 ? r.compactBytes() : r.bytes()
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const issueTimestampMs: bigint = r.int64()
+  const expiryTimestampMs: bigint = r.int64()
+  const maxTimestampMs: bigint = r.int64()
+  const tokenId: string = version >= 2 ? r.compactString() : r.string()
+  const hmac: Buffer = version >= 2 ? r.compactBytes() : r.bytes()
+  const throttleTimeMs: number = r.int32()
   if (version >= 2) {
     r.skipTaggedFields()
   }
@@ -195,12 +183,12 @@ export function encodeCreateDelegationTokenResponse(w: Writer, m: CreateDelegati
   if (version >= 3) {
     w.compactString(m.tokenRequesterPrincipalType)
   } else {
-    if (!(m.tokenRequesterPrincipalType === '')) unsupportedField('TokenRequesterPrincipalType', version)
+    if (m.tokenRequesterPrincipalType !== '') unsupportedField('TokenRequesterPrincipalType', version)
   }
   if (version >= 3) {
     w.compactString(m.tokenRequesterPrincipalName)
   } else {
-    if (!(m.tokenRequesterPrincipalName === '')) unsupportedField('TokenRequesterPrincipalName', version)
+    if (m.tokenRequesterPrincipalName !== '') unsupportedField('TokenRequesterPrincipalName', version)
   }
   w.int64(m.issueTimestampMs)
   w.int64(m.expiryTimestampMs)

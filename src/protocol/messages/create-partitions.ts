@@ -29,10 +29,8 @@ export function decodeCreatePartitionsRequest(r: Reader, version: number): Creat
     for (let i = 0; i < n; i++) a.push(decodeCreatePartitionsRequestCreatePartitionsTopic(r, version))
     topics = a
   }
-  let timeoutMs: number
-  timeoutMs = r.int32()
-  let validateOnly: boolean
-  validateOnly = r.bool()
+  const timeoutMs: number = r.int32()
+  const validateOnly: boolean = r.bool()
   if (version >= 2) {
     r.skipTaggedFields()
   }
@@ -68,10 +66,8 @@ export function createCreatePartitionsRequestCreatePartitionsTopic(): CreatePart
 }
 
 export function decodeCreatePartitionsRequestCreatePartitionsTopic(r: Reader, version: number): CreatePartitionsRequestCreatePartitionsTopic {
-  let name: string
-  name = version >= 2 ? r.compactString() : r.string()
-  let count: number
-  count = r.int32()
+  const name: string = version >= 2 ? r.compactString() : r.string()
+  const count: number = r.int32()
   let assignments: CreatePartitionsRequestCreatePartitionsAssignment[] | null
   {
     const n = version >= 2 ? r.compactArrayLength(2) : r.arrayLength(4)
@@ -162,8 +158,7 @@ export function createCreatePartitionsResponse(): CreatePartitionsResponse {
 }
 
 export function decodeCreatePartitionsResponse(r: Reader, version: number): CreatePartitionsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let results: CreatePartitionsResponseCreatePartitionsTopicResult[]
   {
     const n = version >= 2 ? r.compactArrayLength(5) : r.arrayLength(6)
@@ -206,12 +201,9 @@ export function createCreatePartitionsResponseCreatePartitionsTopicResult(): Cre
 }
 
 export function decodeCreatePartitionsResponseCreatePartitionsTopicResult(r: Reader, version: number): CreatePartitionsResponseCreatePartitionsTopicResult {
-  let name: string
-  name = version >= 2 ? r.compactString() : r.string()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = version >= 2 ? r.compactNullableString() : r.nullableString()
+  const name: string = version >= 2 ? r.compactString() : r.string()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = version >= 2 ? r.compactNullableString() : r.nullableString()
   if (version >= 2) {
     r.skipTaggedFields()
   }

@@ -29,8 +29,7 @@ export function decodeCreateTopicsRequest(r: Reader, version: number): CreateTop
     for (let i = 0; i < n; i++) a.push(decodeCreateTopicsRequestCreatableTopic(r, version))
     topics = a
   }
-  let timeoutMs: number
-  timeoutMs = r.int32()
+  const timeoutMs: number = r.int32()
   let validateOnly: boolean
   if (version >= 1) {
     validateOnly = r.bool()
@@ -54,7 +53,7 @@ export function encodeCreateTopicsRequest(w: Writer, m: CreateTopicsRequest, ver
   if (version >= 1) {
     w.bool(m.validateOnly)
   } else {
-    if (!(m.validateOnly === false)) unsupportedField('validateOnly', version)
+    if (m.validateOnly !== false) unsupportedField('validateOnly', version)
   }
   if (version >= 5) {
     w.emptyTaggedFields()
@@ -80,12 +79,9 @@ export function createCreateTopicsRequestCreatableTopic(): CreateTopicsRequestCr
 }
 
 export function decodeCreateTopicsRequestCreatableTopic(r: Reader, version: number): CreateTopicsRequestCreatableTopic {
-  let name: string
-  name = version >= 5 ? r.compactString() : r.string()
-  let numPartitions: number
-  numPartitions = r.int32()
-  let replicationFactor: number
-  replicationFactor = r.int16()
+  const name: string = version >= 5 ? r.compactString() : r.string()
+  const numPartitions: number = r.int32()
+  const replicationFactor: number = r.int16()
   let assignments: CreateTopicsRequestCreatableReplicaAssignment[]
   {
     const n = version >= 5 ? r.compactArrayLength(6) : r.arrayLength(8)
@@ -146,8 +142,7 @@ export function createCreateTopicsRequestCreatableReplicaAssignment(): CreateTop
 }
 
 export function decodeCreateTopicsRequestCreatableReplicaAssignment(r: Reader, version: number): CreateTopicsRequestCreatableReplicaAssignment {
-  let partitionIndex: number
-  partitionIndex = r.int32()
+  const partitionIndex: number = r.int32()
   let brokerIds: number[]
   {
     const n = version >= 5 ? r.compactArrayLength(4) : r.arrayLength(4)
@@ -188,10 +183,8 @@ export function createCreateTopicsRequestCreatableTopicConfig(): CreateTopicsReq
 }
 
 export function decodeCreateTopicsRequestCreatableTopicConfig(r: Reader, version: number): CreateTopicsRequestCreatableTopicConfig {
-  let name: string
-  name = version >= 5 ? r.compactString() : r.string()
-  let value: string | null
-  value = version >= 5 ? r.compactNullableString() : r.nullableString()
+  const name: string = version >= 5 ? r.compactString() : r.string()
+  const value: string | null = version >= 5 ? r.compactNullableString() : r.nullableString()
   if (version >= 5) {
     r.skipTaggedFields()
   }
@@ -287,16 +280,14 @@ export function createCreateTopicsResponseCreatableTopicResult(): CreateTopicsRe
 }
 
 export function decodeCreateTopicsResponseCreatableTopicResult(r: Reader, version: number): CreateTopicsResponseCreatableTopicResult {
-  let name: string
-  name = version >= 5 ? r.compactString() : r.string()
+  const name: string = version >= 5 ? r.compactString() : r.string()
   let topicId: Buffer
   if (version >= 7) {
     topicId = r.uuid()
   } else {
     topicId = Buffer.alloc(16)
   }
-  let errorCode: number
-  errorCode = r.int16()
+  const errorCode: number = r.int16()
   let errorMessage: string | null
   if (version >= 1) {
     errorMessage = version >= 5 ? r.compactNullableString() : r.nullableString()
@@ -384,9 +375,9 @@ export function encodeCreateTopicsResponseCreatableTopicResult(w: Writer, m: Cre
   }
   if (version >= 5) {
     let tags = 0
-    if (!(m.topicConfigErrorCode === 0)) tags++
+    if (m.topicConfigErrorCode !== 0) tags++
     w.uvarint(tags)
-    if (!(m.topicConfigErrorCode === 0)) {
+    if (m.topicConfigErrorCode !== 0) {
       w.uvarint(0)
       w.uvarint(2)
       w.int16(m.topicConfigErrorCode)
@@ -413,16 +404,11 @@ export function createCreateTopicsResponseCreatableTopicConfigs(): CreateTopicsR
 }
 
 export function decodeCreateTopicsResponseCreatableTopicConfigs(r: Reader, version: number): CreateTopicsResponseCreatableTopicConfigs {
-  let name: string
-  name = r.compactString()
-  let value: string | null
-  value = r.compactNullableString()
-  let readOnly: boolean
-  readOnly = r.bool()
-  let configSource: number
-  configSource = r.int8()
-  let isSensitive: boolean
-  isSensitive = r.bool()
+  const name: string = r.compactString()
+  const value: string | null = r.compactNullableString()
+  const readOnly: boolean = r.bool()
+  const configSource: number = r.int8()
+  const isSensitive: boolean = r.bool()
   r.skipTaggedFields()
   return { name, value, readOnly, configSource, isSensitive }
 }

@@ -66,24 +66,18 @@ export function createDeleteAclsRequestDeleteAclsFilter(): DeleteAclsRequestDele
 }
 
 export function decodeDeleteAclsRequestDeleteAclsFilter(r: Reader, version: number): DeleteAclsRequestDeleteAclsFilter {
-  let resourceTypeFilter: number
-  resourceTypeFilter = r.int8()
-  let resourceNameFilter: string | null
-  resourceNameFilter = version >= 2 ? r.compactNullableString() : r.nullableString()
+  const resourceTypeFilter: number = r.int8()
+  const resourceNameFilter: string | null = version >= 2 ? r.compactNullableString() : r.nullableString()
   let patternTypeFilter: number
   if (version >= 1) {
     patternTypeFilter = r.int8()
   } else {
     patternTypeFilter = 3
   }
-  let principalFilter: string | null
-  principalFilter = version >= 2 ? r.compactNullableString() : r.nullableString()
-  let hostFilter: string | null
-  hostFilter = version >= 2 ? r.compactNullableString() : r.nullableString()
-  let operation: number
-  operation = r.int8()
-  let permissionType: number
-  permissionType = r.int8()
+  const principalFilter: string | null = version >= 2 ? r.compactNullableString() : r.nullableString()
+  const hostFilter: string | null = version >= 2 ? r.compactNullableString() : r.nullableString()
+  const operation: number = r.int8()
+  const permissionType: number = r.int8()
   if (version >= 2) {
     r.skipTaggedFields()
   }
@@ -100,7 +94,7 @@ export function encodeDeleteAclsRequestDeleteAclsFilter(w: Writer, m: DeleteAcls
   if (version >= 1) {
     w.int8(m.patternTypeFilter)
   } else {
-    if (!(m.patternTypeFilter === 3)) unsupportedField('PatternTypeFilter', version)
+    if (m.patternTypeFilter !== 3) unsupportedField('PatternTypeFilter', version)
   }
   if (version >= 2) {
     w.compactNullableString(m.principalFilter)
@@ -132,8 +126,7 @@ export function createDeleteAclsResponse(): DeleteAclsResponse {
 }
 
 export function decodeDeleteAclsResponse(r: Reader, version: number): DeleteAclsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let filterResults: DeleteAclsResponseDeleteAclsFilterResult[]
   {
     const n = version >= 2 ? r.compactArrayLength(5) : r.arrayLength(8)
@@ -176,10 +169,8 @@ export function createDeleteAclsResponseDeleteAclsFilterResult(): DeleteAclsResp
 }
 
 export function decodeDeleteAclsResponseDeleteAclsFilterResult(r: Reader, version: number): DeleteAclsResponseDeleteAclsFilterResult {
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = version >= 2 ? r.compactNullableString() : r.nullableString()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = version >= 2 ? r.compactNullableString() : r.nullableString()
   let matchingAcls: DeleteAclsResponseDeleteAclsMatchingAcl[]
   {
     const n = version >= 2 ? r.compactArrayLength(11) : r.arrayLength(13)
@@ -239,28 +230,20 @@ export function createDeleteAclsResponseDeleteAclsMatchingAcl(): DeleteAclsRespo
 }
 
 export function decodeDeleteAclsResponseDeleteAclsMatchingAcl(r: Reader, version: number): DeleteAclsResponseDeleteAclsMatchingAcl {
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = version >= 2 ? r.compactNullableString() : r.nullableString()
-  let resourceType: number
-  resourceType = r.int8()
-  let resourceName: string
-  resourceName = version >= 2 ? r.compactString() : r.string()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = version >= 2 ? r.compactNullableString() : r.nullableString()
+  const resourceType: number = r.int8()
+  const resourceName: string = version >= 2 ? r.compactString() : r.string()
   let patternType: number
   if (version >= 1) {
     patternType = r.int8()
   } else {
     patternType = 3
   }
-  let principal: string
-  principal = version >= 2 ? r.compactString() : r.string()
-  let host: string
-  host = version >= 2 ? r.compactString() : r.string()
-  let operation: number
-  operation = r.int8()
-  let permissionType: number
-  permissionType = r.int8()
+  const principal: string = version >= 2 ? r.compactString() : r.string()
+  const host: string = version >= 2 ? r.compactString() : r.string()
+  const operation: number = r.int8()
+  const permissionType: number = r.int8()
   if (version >= 2) {
     r.skipTaggedFields()
   }
@@ -283,7 +266,7 @@ export function encodeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, m: Dele
   if (version >= 1) {
     w.int8(m.patternType)
   } else {
-    if (!(m.patternType === 3)) unsupportedField('PatternType', version)
+    if (m.patternType !== 3) unsupportedField('PatternType', version)
   }
   if (version >= 2) {
     w.compactString(m.principal)

@@ -56,8 +56,7 @@ export function createDeleteGroupsResponse(): DeleteGroupsResponse {
 }
 
 export function decodeDeleteGroupsResponse(r: Reader, version: number): DeleteGroupsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let results: DeleteGroupsResponseDeletableGroupResult[]
   {
     const n = version >= 2 ? r.compactArrayLength(4) : r.arrayLength(4)
@@ -98,10 +97,8 @@ export function createDeleteGroupsResponseDeletableGroupResult(): DeleteGroupsRe
 }
 
 export function decodeDeleteGroupsResponseDeletableGroupResult(r: Reader, version: number): DeleteGroupsResponseDeletableGroupResult {
-  let groupId: string
-  groupId = version >= 2 ? r.compactString() : r.string()
-  let errorCode: number
-  errorCode = r.int16()
+  const groupId: string = version >= 2 ? r.compactString() : r.string()
+  const errorCode: number = r.int16()
   if (version >= 2) {
     r.skipTaggedFields()
   }

@@ -27,8 +27,7 @@ export function decodeDeleteRecordsRequest(r: Reader, version: number): DeleteRe
     for (let i = 0; i < n; i++) a.push(decodeDeleteRecordsRequestDeleteRecordsTopic(r, version))
     topics = a
   }
-  let timeoutMs: number
-  timeoutMs = r.int32()
+  const timeoutMs: number = r.int32()
   if (version >= 2) {
     r.skipTaggedFields()
   }
@@ -61,8 +60,7 @@ export function createDeleteRecordsRequestDeleteRecordsTopic(): DeleteRecordsReq
 }
 
 export function decodeDeleteRecordsRequestDeleteRecordsTopic(r: Reader, version: number): DeleteRecordsRequestDeleteRecordsTopic {
-  let name: string
-  name = version >= 2 ? r.compactString() : r.string()
+  const name: string = version >= 2 ? r.compactString() : r.string()
   let partitions: DeleteRecordsRequestDeleteRecordsPartition[]
   {
     const n = version >= 2 ? r.compactArrayLength(13) : r.arrayLength(12)
@@ -107,10 +105,8 @@ export function createDeleteRecordsRequestDeleteRecordsPartition(): DeleteRecord
 }
 
 export function decodeDeleteRecordsRequestDeleteRecordsPartition(r: Reader, version: number): DeleteRecordsRequestDeleteRecordsPartition {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let offset: bigint
-  offset = r.int64()
+  const partitionIndex: number = r.int32()
+  const offset: bigint = r.int64()
   if (version >= 2) {
     r.skipTaggedFields()
   }
@@ -138,8 +134,7 @@ export function createDeleteRecordsResponse(): DeleteRecordsResponse {
 }
 
 export function decodeDeleteRecordsResponse(r: Reader, version: number): DeleteRecordsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let topics: DeleteRecordsResponseDeleteRecordsTopicResult[]
   {
     const n = version >= 2 ? r.compactArrayLength(3) : r.arrayLength(6)
@@ -180,8 +175,7 @@ export function createDeleteRecordsResponseDeleteRecordsTopicResult(): DeleteRec
 }
 
 export function decodeDeleteRecordsResponseDeleteRecordsTopicResult(r: Reader, version: number): DeleteRecordsResponseDeleteRecordsTopicResult {
-  let name: string
-  name = version >= 2 ? r.compactString() : r.string()
+  const name: string = version >= 2 ? r.compactString() : r.string()
   let partitions: DeleteRecordsResponseDeleteRecordsPartitionResult[]
   {
     const n = version >= 2 ? r.compactArrayLength(15) : r.arrayLength(14)
@@ -228,12 +222,9 @@ export function createDeleteRecordsResponseDeleteRecordsPartitionResult(): Delet
 }
 
 export function decodeDeleteRecordsResponseDeleteRecordsPartitionResult(r: Reader, version: number): DeleteRecordsResponseDeleteRecordsPartitionResult {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let lowWatermark: bigint
-  lowWatermark = r.int64()
-  let errorCode: number
-  errorCode = r.int16()
+  const partitionIndex: number = r.int32()
+  const lowWatermark: bigint = r.int64()
+  const errorCode: number = r.int16()
   if (version >= 2) {
     r.skipTaggedFields()
   }

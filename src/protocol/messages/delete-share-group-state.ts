@@ -19,8 +19,7 @@ export function createDeleteShareGroupStateRequest(): DeleteShareGroupStateReque
 }
 
 export function decodeDeleteShareGroupStateRequest(r: Reader, version: number): DeleteShareGroupStateRequest {
-  let groupId: string
-  groupId = r.compactString()
+  const groupId: string = r.compactString()
   let topics: DeleteShareGroupStateRequestDeleteStateData[]
   {
     const n = r.compactArrayLength(18)
@@ -56,8 +55,7 @@ export function createDeleteShareGroupStateRequestDeleteStateData(): DeleteShare
 }
 
 export function decodeDeleteShareGroupStateRequestDeleteStateData(r: Reader, version: number): DeleteShareGroupStateRequestDeleteStateData {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: DeleteShareGroupStateRequestPartitionData[]
   {
     const n = r.compactArrayLength(5)
@@ -91,8 +89,7 @@ export function createDeleteShareGroupStateRequestPartitionData(): DeleteShareGr
 }
 
 export function decodeDeleteShareGroupStateRequestPartitionData(r: Reader, version: number): DeleteShareGroupStateRequestPartitionData {
-  let partition: number
-  partition = r.int32()
+  const partition: number = r.int32()
   r.skipTaggedFields()
   return { partition }
 }
@@ -147,8 +144,7 @@ export function createDeleteShareGroupStateResponseDeleteStateResult(): DeleteSh
 }
 
 export function decodeDeleteShareGroupStateResponseDeleteStateResult(r: Reader, version: number): DeleteShareGroupStateResponseDeleteStateResult {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: DeleteShareGroupStateResponsePartitionResult[]
   {
     const n = r.compactArrayLength(8)
@@ -186,12 +182,9 @@ export function createDeleteShareGroupStateResponsePartitionResult(): DeleteShar
 }
 
 export function decodeDeleteShareGroupStateResponsePartitionResult(r: Reader, version: number): DeleteShareGroupStateResponsePartitionResult {
-  let partition: number
-  partition = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const partition: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   r.skipTaggedFields()
   return { partition, errorCode, errorMessage }
 }

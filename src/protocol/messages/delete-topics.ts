@@ -45,8 +45,7 @@ export function decodeDeleteTopicsRequest(r: Reader, version: number): DeleteTop
   } else {
     topicNames = []
   }
-  let timeoutMs: number
-  timeoutMs = r.int32()
+  const timeoutMs: number = r.int32()
   if (version >= 4) {
     r.skipTaggedFields()
   }
@@ -61,7 +60,7 @@ export function encodeDeleteTopicsRequest(w: Writer, m: DeleteTopicsRequest, ver
       for (let i = 0; i < a.length; i++) encodeDeleteTopicsRequestDeleteTopicState(w, a[i], version)
     }
   } else {
-    if (!(m.topics.length === 0)) unsupportedField('Topics', version)
+    if (m.topics.length !== 0) unsupportedField('Topics', version)
   }
   if (version <= 5) {
     {
@@ -90,10 +89,8 @@ export function createDeleteTopicsRequestDeleteTopicState(): DeleteTopicsRequest
 }
 
 export function decodeDeleteTopicsRequestDeleteTopicState(r: Reader, version: number): DeleteTopicsRequestDeleteTopicState {
-  let name: string | null
-  name = r.compactNullableString()
-  let topicId: Buffer
-  topicId = r.uuid()
+  const name: string | null = r.compactNullableString()
+  const topicId: Buffer = r.uuid()
   r.skipTaggedFields()
   return { name, topicId }
 }
@@ -169,16 +166,14 @@ export function createDeleteTopicsResponseDeletableTopicResult(): DeleteTopicsRe
 }
 
 export function decodeDeleteTopicsResponseDeletableTopicResult(r: Reader, version: number): DeleteTopicsResponseDeletableTopicResult {
-  let name: string | null
-  name = version >= 4 ? (version >= 6 ? r.compactNullableString() : r.compactString()) : (version >= 6 ? r.nullableString() : r.string())
+  const name: string | null = version >= 4 ? (version >= 6 ? r.compactNullableString() : r.compactString()) : (version >= 6 ? r.nullableString() : r.string())
   let topicId: Buffer
   if (version >= 6) {
     topicId = r.uuid()
   } else {
     topicId = Buffer.alloc(16)
   }
-  let errorCode: number
-  errorCode = r.int16()
+  const errorCode: number = r.int16()
   let errorMessage: string | null
   if (version >= 5) {
     errorMessage = r.compactNullableString()

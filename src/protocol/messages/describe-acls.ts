@@ -29,24 +29,18 @@ export function createDescribeAclsRequest(): DescribeAclsRequest {
 }
 
 export function decodeDescribeAclsRequest(r: Reader, version: number): DescribeAclsRequest {
-  let resourceTypeFilter: number
-  resourceTypeFilter = r.int8()
-  let resourceNameFilter: string | null
-  resourceNameFilter = version >= 2 ? r.compactNullableString() : r.nullableString()
+  const resourceTypeFilter: number = r.int8()
+  const resourceNameFilter: string | null = version >= 2 ? r.compactNullableString() : r.nullableString()
   let patternTypeFilter: number
   if (version >= 1) {
     patternTypeFilter = r.int8()
   } else {
     patternTypeFilter = 3
   }
-  let principalFilter: string | null
-  principalFilter = version >= 2 ? r.compactNullableString() : r.nullableString()
-  let hostFilter: string | null
-  hostFilter = version >= 2 ? r.compactNullableString() : r.nullableString()
-  let operation: number
-  operation = r.int8()
-  let permissionType: number
-  permissionType = r.int8()
+  const principalFilter: string | null = version >= 2 ? r.compactNullableString() : r.nullableString()
+  const hostFilter: string | null = version >= 2 ? r.compactNullableString() : r.nullableString()
+  const operation: number = r.int8()
+  const permissionType: number = r.int8()
   if (version >= 2) {
     r.skipTaggedFields()
   }
@@ -63,7 +57,7 @@ export function encodeDescribeAclsRequest(w: Writer, m: DescribeAclsRequest, ver
   if (version >= 1) {
     w.int8(m.patternTypeFilter)
   } else {
-    if (!(m.patternTypeFilter === 3)) unsupportedField('PatternTypeFilter', version)
+    if (m.patternTypeFilter !== 3) unsupportedField('PatternTypeFilter', version)
   }
   if (version >= 2) {
     w.compactNullableString(m.principalFilter)
@@ -99,12 +93,9 @@ export function createDescribeAclsResponse(): DescribeAclsResponse {
 }
 
 export function decodeDescribeAclsResponse(r: Reader, version: number): DescribeAclsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = version >= 2 ? r.compactNullableString() : r.nullableString()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = version >= 2 ? r.compactNullableString() : r.nullableString()
   let resources: DescribeAclsResponseDescribeAclsResource[]
   {
     const n = version >= 2 ? r.compactArrayLength(5) : r.arrayLength(7)
@@ -155,10 +146,8 @@ export function createDescribeAclsResponseDescribeAclsResource(): DescribeAclsRe
 }
 
 export function decodeDescribeAclsResponseDescribeAclsResource(r: Reader, version: number): DescribeAclsResponseDescribeAclsResource {
-  let resourceType: number
-  resourceType = r.int8()
-  let resourceName: string
-  resourceName = version >= 2 ? r.compactString() : r.string()
+  const resourceType: number = r.int8()
+  const resourceName: string = version >= 2 ? r.compactString() : r.string()
   let patternType: number
   if (version >= 1) {
     patternType = r.int8()
@@ -189,7 +178,7 @@ export function encodeDescribeAclsResponseDescribeAclsResource(w: Writer, m: Des
   if (version >= 1) {
     w.int8(m.patternType)
   } else {
-    if (!(m.patternType === 3)) unsupportedField('PatternType', version)
+    if (m.patternType !== 3) unsupportedField('PatternType', version)
   }
   {
     const a = m.acls
@@ -219,14 +208,10 @@ export function createDescribeAclsResponseAclDescription(): DescribeAclsResponse
 }
 
 export function decodeDescribeAclsResponseAclDescription(r: Reader, version: number): DescribeAclsResponseAclDescription {
-  let principal: string
-  principal = version >= 2 ? r.compactString() : r.string()
-  let host: string
-  host = version >= 2 ? r.compactString() : r.string()
-  let operation: number
-  operation = r.int8()
-  let permissionType: number
-  permissionType = r.int8()
+  const principal: string = version >= 2 ? r.compactString() : r.string()
+  const host: string = version >= 2 ? r.compactString() : r.string()
+  const operation: number = r.int8()
+  const permissionType: number = r.int8()
   if (version >= 2) {
     r.skipTaggedFields()
   }

@@ -27,8 +27,7 @@ export function decodeDescribeClientQuotasRequest(r: Reader, version: number): D
     for (let i = 0; i < n; i++) a.push(decodeDescribeClientQuotasRequestComponentData(r, version))
     components = a
   }
-  let strict: boolean
-  strict = r.bool()
+  const strict: boolean = r.bool()
   if (version >= 1) {
     r.skipTaggedFields()
   }
@@ -63,12 +62,9 @@ export function createDescribeClientQuotasRequestComponentData(): DescribeClient
 }
 
 export function decodeDescribeClientQuotasRequestComponentData(r: Reader, version: number): DescribeClientQuotasRequestComponentData {
-  let entityType: string
-  entityType = version >= 1 ? r.compactString() : r.string()
-  let matchType: number
-  matchType = r.int8()
-  let match: string | null
-  match = version >= 1 ? r.compactNullableString() : r.nullableString()
+  const entityType: string = version >= 1 ? r.compactString() : r.string()
+  const matchType: number = r.int8()
+  const match: string | null = version >= 1 ? r.compactNullableString() : r.nullableString()
   if (version >= 1) {
     r.skipTaggedFields()
   }
@@ -109,12 +105,9 @@ export function createDescribeClientQuotasResponse(): DescribeClientQuotasRespon
 }
 
 export function decodeDescribeClientQuotasResponse(r: Reader, version: number): DescribeClientQuotasResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = version >= 1 ? r.compactNullableString() : r.nullableString()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = version >= 1 ? r.compactNullableString() : r.nullableString()
   let entries: DescribeClientQuotasResponseEntryData[] | null
   {
     const n = version >= 1 ? r.compactArrayLength(3) : r.arrayLength(8)
@@ -222,10 +215,8 @@ export function createDescribeClientQuotasResponseEntityData(): DescribeClientQu
 }
 
 export function decodeDescribeClientQuotasResponseEntityData(r: Reader, version: number): DescribeClientQuotasResponseEntityData {
-  let entityType: string
-  entityType = version >= 1 ? r.compactString() : r.string()
-  let entityName: string | null
-  entityName = version >= 1 ? r.compactNullableString() : r.nullableString()
+  const entityType: string = version >= 1 ? r.compactString() : r.string()
+  const entityName: string | null = version >= 1 ? r.compactNullableString() : r.nullableString()
   if (version >= 1) {
     r.skipTaggedFields()
   }
@@ -261,10 +252,8 @@ export function createDescribeClientQuotasResponseValueData(): DescribeClientQuo
 }
 
 export function decodeDescribeClientQuotasResponseValueData(r: Reader, version: number): DescribeClientQuotasResponseValueData {
-  let key: string
-  key = version >= 1 ? r.compactString() : r.string()
-  let value: number
-  value = r.float64()
+  const key: string = version >= 1 ? r.compactString() : r.string()
+  const value: number = r.float64()
   if (version >= 1) {
     r.skipTaggedFields()
   }

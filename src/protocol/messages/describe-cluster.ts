@@ -19,8 +19,7 @@ export function createDescribeClusterRequest(): DescribeClusterRequest {
 }
 
 export function decodeDescribeClusterRequest(r: Reader, version: number): DescribeClusterRequest {
-  let includeClusterAuthorizedOperations: boolean
-  includeClusterAuthorizedOperations = r.bool()
+  const includeClusterAuthorizedOperations: boolean = r.bool()
   let endpointType: number
   if (version >= 1) {
     endpointType = r.int8()
@@ -36,7 +35,7 @@ export function encodeDescribeClusterRequest(w: Writer, m: DescribeClusterReques
   if (version >= 1) {
     w.int8(m.endpointType)
   } else {
-    if (!(m.endpointType === 1)) unsupportedField('EndpointType', version)
+    if (m.endpointType !== 1) unsupportedField('EndpointType', version)
   }
   w.emptyTaggedFields()
 }
@@ -66,22 +65,17 @@ export function createDescribeClusterResponse(): DescribeClusterResponse {
 }
 
 export function decodeDescribeClusterResponse(r: Reader, version: number): DescribeClusterResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   let endpointType: number
   if (version >= 1) {
     endpointType = r.int8()
   } else {
     endpointType = 1
   }
-  let clusterId: string
-  clusterId = r.compactString()
-  let controllerId: number
-  controllerId = r.int32()
+  const clusterId: string = r.compactString()
+  const controllerId: number = r.int32()
   let brokers: DescribeClusterResponseDescribeClusterBroker[]
   {
     const n = r.compactArrayLength(11)
@@ -90,8 +84,7 @@ export function decodeDescribeClusterResponse(r: Reader, version: number): Descr
     for (let i = 0; i < n; i++) a.push(decodeDescribeClusterResponseDescribeClusterBroker(r, version))
     brokers = a
   }
-  let clusterAuthorizedOperations: number
-  clusterAuthorizedOperations = r.int32()
+  const clusterAuthorizedOperations: number = r.int32()
   r.skipTaggedFields()
   return { throttleTimeMs, errorCode, errorMessage, endpointType, clusterId, controllerId, brokers, clusterAuthorizedOperations }
 }
@@ -103,7 +96,7 @@ export function encodeDescribeClusterResponse(w: Writer, m: DescribeClusterRespo
   if (version >= 1) {
     w.int8(m.endpointType)
   } else {
-    if (!(m.endpointType === 1)) unsupportedField('EndpointType', version)
+    if (m.endpointType !== 1) unsupportedField('EndpointType', version)
   }
   w.compactString(m.clusterId)
   w.int32(m.controllerId)
@@ -133,14 +126,10 @@ export function createDescribeClusterResponseDescribeClusterBroker(): DescribeCl
 }
 
 export function decodeDescribeClusterResponseDescribeClusterBroker(r: Reader, version: number): DescribeClusterResponseDescribeClusterBroker {
-  let brokerId: number
-  brokerId = r.int32()
-  let host: string
-  host = r.compactString()
-  let port: number
-  port = r.int32()
-  let rack: string | null
-  rack = r.compactNullableString()
+  const brokerId: number = r.int32()
+  const host: string = r.compactString()
+  const port: number = r.int32()
+  const rack: string | null = r.compactNullableString()
   r.skipTaggedFields()
   return { brokerId, host, port, rack }
 }

@@ -57,12 +57,12 @@ export function encodeDescribeConfigsRequest(w: Writer, m: DescribeConfigsReques
   if (version >= 1) {
     w.bool(m.includeSynonyms)
   } else {
-    if (!(m.includeSynonyms === false)) unsupportedField('IncludeSynonyms', version)
+    if (m.includeSynonyms !== false) unsupportedField('IncludeSynonyms', version)
   }
   if (version >= 3) {
     w.bool(m.includeDocumentation)
   } else {
-    if (!(m.includeDocumentation === false)) unsupportedField('IncludeDocumentation', version)
+    if (m.includeDocumentation !== false) unsupportedField('IncludeDocumentation', version)
   }
   if (version >= 4) {
     w.emptyTaggedFields()
@@ -84,10 +84,8 @@ export function createDescribeConfigsRequestDescribeConfigsResource(): DescribeC
 }
 
 export function decodeDescribeConfigsRequestDescribeConfigsResource(r: Reader, version: number): DescribeConfigsRequestDescribeConfigsResource {
-  let resourceType: number
-  resourceType = r.int8()
-  let resourceName: string
-  resourceName = version >= 4 ? r.compactString() : r.string()
+  const resourceType: number = r.int8()
+  const resourceName: string = version >= 4 ? r.compactString() : r.string()
   let configurationKeys: string[] | null
   {
     const n = version >= 4 ? r.compactArrayLength(1) : r.arrayLength(2)
@@ -141,8 +139,7 @@ export function createDescribeConfigsResponse(): DescribeConfigsResponse {
 }
 
 export function decodeDescribeConfigsResponse(r: Reader, version: number): DescribeConfigsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let results: DescribeConfigsResponseDescribeConfigsResult[]
   {
     const n = version >= 4 ? r.compactArrayLength(7) : r.arrayLength(11)
@@ -189,14 +186,10 @@ export function createDescribeConfigsResponseDescribeConfigsResult(): DescribeCo
 }
 
 export function decodeDescribeConfigsResponseDescribeConfigsResult(r: Reader, version: number): DescribeConfigsResponseDescribeConfigsResult {
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = version >= 4 ? r.compactNullableString() : r.nullableString()
-  let resourceType: number
-  resourceType = r.int8()
-  let resourceName: string
-  resourceName = version >= 4 ? r.compactString() : r.string()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = version >= 4 ? r.compactNullableString() : r.nullableString()
+  const resourceType: number = r.int8()
+  const resourceName: string = version >= 4 ? r.compactString() : r.string()
   let configs: DescribeConfigsResponseDescribeConfigsResourceResult[]
   {
     const n = version >= 4 ? r.compactArrayLength(9) : r.arrayLength(7)
@@ -262,12 +255,9 @@ export function createDescribeConfigsResponseDescribeConfigsResourceResult(): De
 }
 
 export function decodeDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, version: number): DescribeConfigsResponseDescribeConfigsResourceResult {
-  let name: string
-  name = version >= 4 ? r.compactString() : r.string()
-  let value: string | null
-  value = version >= 4 ? r.compactNullableString() : r.nullableString()
-  let readOnly: boolean
-  readOnly = r.bool()
+  const name: string = version >= 4 ? r.compactString() : r.string()
+  const value: string | null = version >= 4 ? r.compactNullableString() : r.nullableString()
+  const readOnly: boolean = r.bool()
   let isDefault: boolean
   if (version <= 0) {
     isDefault = r.bool()
@@ -280,8 +270,7 @@ export function decodeDescribeConfigsResponseDescribeConfigsResourceResult(r: Re
   } else {
     configSource = -1
   }
-  let isSensitive: boolean
-  isSensitive = r.bool()
+  const isSensitive: boolean = r.bool()
   let synonyms: DescribeConfigsResponseDescribeConfigsSynonym[]
   if (version >= 1) {
     {
@@ -327,7 +316,7 @@ export function encodeDescribeConfigsResponseDescribeConfigsResourceResult(w: Wr
   if (version <= 0) {
     w.bool(m.isDefault)
   } else {
-    if (!(m.isDefault === false)) unsupportedField('IsDefault', version)
+    if (m.isDefault !== false) unsupportedField('IsDefault', version)
   }
   if (version >= 1) {
     w.int8(m.configSource)
@@ -371,12 +360,9 @@ export function createDescribeConfigsResponseDescribeConfigsSynonym(): DescribeC
 }
 
 export function decodeDescribeConfigsResponseDescribeConfigsSynonym(r: Reader, version: number): DescribeConfigsResponseDescribeConfigsSynonym {
-  let name: string
-  name = version >= 4 ? r.compactString() : r.string()
-  let value: string | null
-  value = version >= 4 ? r.compactNullableString() : r.nullableString()
-  let source: number
-  source = r.int8()
+  const name: string = version >= 4 ? r.compactString() : r.string()
+  const value: string | null = version >= 4 ? r.compactNullableString() : r.nullableString()
+  const source: number = r.int8()
   if (version >= 4) {
     r.skipTaggedFields()
   }

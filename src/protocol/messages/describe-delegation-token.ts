@@ -64,10 +64,8 @@ export function createDescribeDelegationTokenRequestDescribeDelegationTokenOwner
 }
 
 export function decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r: Reader, version: number): DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
-  let principalType: string
-  principalType = version >= 2 ? r.compactString() : r.string()
-  let principalName: string
-  principalName = version >= 2 ? r.compactString() : r.string()
+  const principalType: string = version >= 2 ? r.compactString() : r.string()
+  const principalName: string = version >= 2 ? r.compactString() : r.string()
   if (version >= 2) {
     r.skipTaggedFields()
   }
@@ -105,8 +103,7 @@ export function createDescribeDelegationTokenResponse(): DescribeDelegationToken
 }
 
 export function decodeDescribeDelegationTokenResponse(r: Reader, version: number): DescribeDelegationTokenResponse {
-  let errorCode: number
-  errorCode = r.int16()
+  const errorCode: number = r.int16()
   let tokens: DescribeDelegationTokenResponseDescribedDelegationToken[]
   {
     const n = version >= 2 ? r.compactArrayLength(30) : r.arrayLength(38)
@@ -115,8 +112,7 @@ export function decodeDescribeDelegationTokenResponse(r: Reader, version: number
     for (let i = 0; i < n; i++) a.push(decodeDescribeDelegationTokenResponseDescribedDelegationToken(r, version))
     tokens = a
   }
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   if (version >= 2) {
     r.skipTaggedFields()
   }
@@ -166,10 +162,8 @@ export function createDescribeDelegationTokenResponseDescribedDelegationToken():
 }
 
 export function decodeDescribeDelegationTokenResponseDescribedDelegationToken(r: Reader, version: number): DescribeDelegationTokenResponseDescribedDelegationToken {
-  let principalType: string
-  principalType = version >= 2 ? r.compactString() : r.string()
-  let principalName: string
-  principalName = version >= 2 ? r.compactString() : r.string()
+  const principalType: string = version >= 2 ? r.compactString() : r.string()
+  const principalName: string = version >= 2 ? r.compactString() : r.string()
   let tokenRequesterPrincipalType: string
   if (version >= 3) {
     tokenRequesterPrincipalType = r.compactString()
@@ -182,16 +176,11 @@ export function decodeDescribeDelegationTokenResponseDescribedDelegationToken(r:
   } else {
     tokenRequesterPrincipalName = ''
   }
-  let issueTimestamp: bigint
-  issueTimestamp = r.int64()
-  let expiryTimestamp: bigint
-  expiryTimestamp = r.int64()
-  let maxTimestamp: bigint
-  maxTimestamp = r.int64()
-  let tokenId: string
-  tokenId = version >= 2 ? r.compactString() : r.string()
-  let hmac: Buffer
-  hmac = version >= 2 ? r.compactBytes() : r.bytes()
+  const issueTimestamp: bigint = r.int64()
+  const expiryTimestamp: bigint = r.int64()
+  const maxTimestamp: bigint = r.int64()
+  const tokenId: string = version >= 2 ? r.compactString() : r.string()
+  const hmac: Buffer = version >= 2 ? r.compactBytes() : r.bytes()
   let renewers: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[]
   {
     const n = version >= 2 ? r.compactArrayLength(3) : r.arrayLength(4)
@@ -220,12 +209,12 @@ export function encodeDescribeDelegationTokenResponseDescribedDelegationToken(w:
   if (version >= 3) {
     w.compactString(m.tokenRequesterPrincipalType)
   } else {
-    if (!(m.tokenRequesterPrincipalType === '')) unsupportedField('TokenRequesterPrincipalType', version)
+    if (m.tokenRequesterPrincipalType !== '') unsupportedField('TokenRequesterPrincipalType', version)
   }
   if (version >= 3) {
     w.compactString(m.tokenRequesterPrincipalName)
   } else {
-    if (!(m.tokenRequesterPrincipalName === '')) unsupportedField('TokenRequesterPrincipalName', version)
+    if (m.tokenRequesterPrincipalName !== '') unsupportedField('TokenRequesterPrincipalName', version)
   }
   w.int64(m.issueTimestamp)
   w.int64(m.expiryTimestamp)
@@ -264,10 +253,8 @@ export function createDescribeDelegationTokenResponseDescribedDelegationTokenRen
 }
 
 export function decodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r: Reader, version: number): DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
-  let principalType: string
-  principalType = version >= 2 ? r.compactString() : r.string()
-  let principalName: string
-  principalName = version >= 2 ? r.compactString() : r.string()
+  const principalType: string = version >= 2 ? r.compactString() : r.string()
+  const principalName: string = version >= 2 ? r.compactString() : r.string()
   if (version >= 2) {
     r.skipTaggedFields()
   }

@@ -49,7 +49,7 @@ export function encodeDescribeGroupsRequest(w: Writer, m: DescribeGroupsRequest,
   if (version >= 3) {
     w.bool(m.includeAuthorizedOperations)
   } else {
-    if (!(m.includeAuthorizedOperations === false)) unsupportedField('IncludeAuthorizedOperations', version)
+    if (m.includeAuthorizedOperations !== false) unsupportedField('IncludeAuthorizedOperations', version)
   }
   if (version >= 5) {
     w.emptyTaggedFields()
@@ -127,16 +127,11 @@ export function createDescribeGroupsResponseDescribedGroup(): DescribeGroupsResp
 }
 
 export function decodeDescribeGroupsResponseDescribedGroup(r: Reader, version: number): DescribeGroupsResponseDescribedGroup {
-  let errorCode: number
-  errorCode = r.int16()
-  let groupId: string
-  groupId = version >= 5 ? r.compactString() : r.string()
-  let groupState: string
-  groupState = version >= 5 ? r.compactString() : r.string()
-  let protocolType: string
-  protocolType = version >= 5 ? r.compactString() : r.string()
-  let protocolData: string
-  protocolData = version >= 5 ? r.compactString() : r.string()
+  const errorCode: number = r.int16()
+  const groupId: string = version >= 5 ? r.compactString() : r.string()
+  const groupState: string = version >= 5 ? r.compactString() : r.string()
+  const protocolType: string = version >= 5 ? r.compactString() : r.string()
+  const protocolData: string = version >= 5 ? r.compactString() : r.string()
   let members: DescribeGroupsResponseDescribedGroupMember[]
   {
     const n = version >= 5 ? r.compactArrayLength(7) : r.arrayLength(14)
@@ -188,7 +183,7 @@ export function encodeDescribeGroupsResponseDescribedGroup(w: Writer, m: Describ
   if (version >= 3) {
     w.int32(m.authorizedOperations)
   } else {
-    if (!(m.authorizedOperations === -2147483648)) unsupportedField('AuthorizedOperations', version)
+    if (m.authorizedOperations !== -2147483648) unsupportedField('AuthorizedOperations', version)
   }
   if (version >= 5) {
     w.emptyTaggedFields()
@@ -216,22 +211,17 @@ export function createDescribeGroupsResponseDescribedGroupMember(): DescribeGrou
 }
 
 export function decodeDescribeGroupsResponseDescribedGroupMember(r: Reader, version: number): DescribeGroupsResponseDescribedGroupMember {
-  let memberId: string
-  memberId = version >= 5 ? r.compactString() : r.string()
+  const memberId: string = version >= 5 ? r.compactString() : r.string()
   let groupInstanceId: string | null
   if (version >= 4) {
     groupInstanceId = version >= 5 ? r.compactNullableString() : r.nullableString()
   } else {
     groupInstanceId = null
   }
-  let clientId: string
-  clientId = version >= 5 ? r.compactString() : r.string()
-  let clientHost: string
-  clientHost = version >= 5 ? r.compactString() : r.string()
-  let memberMetadata: Buffer
-  memberMetadata = version >= 5 ? r.compactBytes() : r.bytes()
-  let memberAssignment: Buffer
-  memberAssignment = version >= 5 ? r.compactBytes() : r.bytes()
+  const clientId: string = version >= 5 ? r.compactString() : r.string()
+  const clientHost: string = version >= 5 ? r.compactString() : r.string()
+  const memberMetadata: Buffer = version >= 5 ? r.compactBytes() : r.bytes()
+  const memberAssignment: Buffer = version >= 5 ? r.compactBytes() : r.bytes()
   if (version >= 5) {
     r.skipTaggedFields()
   }

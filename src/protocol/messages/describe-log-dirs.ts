@@ -64,8 +64,7 @@ export function createDescribeLogDirsRequestDescribableLogDirTopic(): DescribeLo
 }
 
 export function decodeDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, version: number): DescribeLogDirsRequestDescribableLogDirTopic {
-  let topic: string
-  topic = version >= 2 ? r.compactString() : r.string()
+  const topic: string = version >= 2 ? r.compactString() : r.string()
   let partitions: number[]
   {
     const n = version >= 2 ? r.compactArrayLength(4) : r.arrayLength(4)
@@ -112,8 +111,7 @@ export function createDescribeLogDirsResponse(): DescribeLogDirsResponse {
 }
 
 export function decodeDescribeLogDirsResponse(r: Reader, version: number): DescribeLogDirsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let errorCode: number
   if (version >= 3) {
     errorCode = r.int16()
@@ -169,10 +167,8 @@ export function createDescribeLogDirsResponseDescribeLogDirsResult(): DescribeLo
 }
 
 export function decodeDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: number): DescribeLogDirsResponseDescribeLogDirsResult {
-  let errorCode: number
-  errorCode = r.int16()
-  let logDir: string
-  logDir = version >= 2 ? r.compactString() : r.string()
+  const errorCode: number = r.int16()
+  const logDir: string = version >= 2 ? r.compactString() : r.string()
   let topics: DescribeLogDirsResponseDescribeLogDirsTopic[]
   {
     const n = version >= 2 ? r.compactArrayLength(3) : r.arrayLength(6)
@@ -236,8 +232,7 @@ export function createDescribeLogDirsResponseDescribeLogDirsTopic(): DescribeLog
 }
 
 export function decodeDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, version: number): DescribeLogDirsResponseDescribeLogDirsTopic {
-  let name: string
-  name = version >= 2 ? r.compactString() : r.string()
+  const name: string = version >= 2 ? r.compactString() : r.string()
   let partitions: DescribeLogDirsResponseDescribeLogDirsPartition[]
   {
     const n = version >= 2 ? r.compactArrayLength(22) : r.arrayLength(21)
@@ -286,14 +281,10 @@ export function createDescribeLogDirsResponseDescribeLogDirsPartition(): Describ
 }
 
 export function decodeDescribeLogDirsResponseDescribeLogDirsPartition(r: Reader, version: number): DescribeLogDirsResponseDescribeLogDirsPartition {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let partitionSize: bigint
-  partitionSize = r.int64()
-  let offsetLag: bigint
-  offsetLag = r.int64()
-  let isFutureKey: boolean
-  isFutureKey = r.bool()
+  const partitionIndex: number = r.int32()
+  const partitionSize: bigint = r.int64()
+  const offsetLag: bigint = r.int64()
+  const isFutureKey: boolean = r.bool()
   if (version >= 2) {
     r.skipTaggedFields()
   }

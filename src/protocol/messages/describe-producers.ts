@@ -51,8 +51,7 @@ export function createDescribeProducersRequestTopicRequest(): DescribeProducersR
 }
 
 export function decodeDescribeProducersRequestTopicRequest(r: Reader, version: number): DescribeProducersRequestTopicRequest {
-  let name: string
-  name = r.compactString()
+  const name: string = r.compactString()
   let partitionIndexes: number[]
   {
     const n = r.compactArrayLength(4)
@@ -88,8 +87,7 @@ export function createDescribeProducersResponse(): DescribeProducersResponse {
 }
 
 export function decodeDescribeProducersResponse(r: Reader, version: number): DescribeProducersResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let topics: DescribeProducersResponseTopicResponse[]
   {
     const n = r.compactArrayLength(3)
@@ -125,8 +123,7 @@ export function createDescribeProducersResponseTopicResponse(): DescribeProducer
 }
 
 export function decodeDescribeProducersResponseTopicResponse(r: Reader, version: number): DescribeProducersResponseTopicResponse {
-  let name: string
-  name = r.compactString()
+  const name: string = r.compactString()
   let partitions: DescribeProducersResponsePartitionResponse[]
   {
     const n = r.compactArrayLength(9)
@@ -166,12 +163,9 @@ export function createDescribeProducersResponsePartitionResponse(): DescribeProd
 }
 
 export function decodeDescribeProducersResponsePartitionResponse(r: Reader, version: number): DescribeProducersResponsePartitionResponse {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   let activeProducers: DescribeProducersResponseProducerState[]
   {
     const n = r.compactArrayLength(37)
@@ -217,18 +211,12 @@ export function createDescribeProducersResponseProducerState(): DescribeProducer
 }
 
 export function decodeDescribeProducersResponseProducerState(r: Reader, version: number): DescribeProducersResponseProducerState {
-  let producerId: bigint
-  producerId = r.int64()
-  let producerEpoch: number
-  producerEpoch = r.int32()
-  let lastSequence: number
-  lastSequence = r.int32()
-  let lastTimestamp: bigint
-  lastTimestamp = r.int64()
-  let coordinatorEpoch: number
-  coordinatorEpoch = r.int32()
-  let currentTxnStartOffset: bigint
-  currentTxnStartOffset = r.int64()
+  const producerId: bigint = r.int64()
+  const producerEpoch: number = r.int32()
+  const lastSequence: number = r.int32()
+  const lastTimestamp: bigint = r.int64()
+  const coordinatorEpoch: number = r.int32()
+  const currentTxnStartOffset: bigint = r.int64()
   r.skipTaggedFields()
   return { producerId, producerEpoch, lastSequence, lastTimestamp, coordinatorEpoch, currentTxnStartOffset }
 }

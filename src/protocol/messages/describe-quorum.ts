@@ -51,8 +51,7 @@ export function createDescribeQuorumRequestTopicData(): DescribeQuorumRequestTop
 }
 
 export function decodeDescribeQuorumRequestTopicData(r: Reader, version: number): DescribeQuorumRequestTopicData {
-  let topicName: string
-  topicName = r.compactString()
+  const topicName: string = r.compactString()
   let partitions: DescribeQuorumRequestPartitionData[]
   {
     const n = r.compactArrayLength(5)
@@ -86,8 +85,7 @@ export function createDescribeQuorumRequestPartitionData(): DescribeQuorumReques
 }
 
 export function decodeDescribeQuorumRequestPartitionData(r: Reader, version: number): DescribeQuorumRequestPartitionData {
-  let partitionIndex: number
-  partitionIndex = r.int32()
+  const partitionIndex: number = r.int32()
   r.skipTaggedFields()
   return { partitionIndex }
 }
@@ -114,8 +112,7 @@ export function createDescribeQuorumResponse(): DescribeQuorumResponse {
 }
 
 export function decodeDescribeQuorumResponse(r: Reader, version: number): DescribeQuorumResponse {
-  let errorCode: number
-  errorCode = r.int16()
+  const errorCode: number = r.int16()
   let errorMessage: string | null
   if (version >= 2) {
     errorMessage = r.compactNullableString()
@@ -163,7 +160,7 @@ export function encodeDescribeQuorumResponse(w: Writer, m: DescribeQuorumRespons
       for (let i = 0; i < a.length; i++) encodeDescribeQuorumResponseNode(w, a[i], version)
     }
   } else {
-    if (!(m.nodes.length === 0)) unsupportedField('Nodes', version)
+    if (m.nodes.length !== 0) unsupportedField('Nodes', version)
   }
   w.emptyTaggedFields()
 }
@@ -187,16 +184,14 @@ export function createDescribeQuorumResponseReplicaState(): DescribeQuorumRespon
 }
 
 export function decodeDescribeQuorumResponseReplicaState(r: Reader, version: number): DescribeQuorumResponseReplicaState {
-  let replicaId: number
-  replicaId = r.int32()
+  const replicaId: number = r.int32()
   let replicaDirectoryId: Buffer
   if (version >= 2) {
     replicaDirectoryId = r.uuid()
   } else {
     replicaDirectoryId = Buffer.alloc(16)
   }
-  let logEndOffset: bigint
-  logEndOffset = r.int64()
+  const logEndOffset: bigint = r.int64()
   let lastFetchTimestamp: bigint
   if (version >= 1) {
     lastFetchTimestamp = r.int64()
@@ -243,8 +238,7 @@ export function createDescribeQuorumResponseTopicData(): DescribeQuorumResponseT
 }
 
 export function decodeDescribeQuorumResponseTopicData(r: Reader, version: number): DescribeQuorumResponseTopicData {
-  let topicName: string
-  topicName = r.compactString()
+  const topicName: string = r.compactString()
   let partitions: DescribeQuorumResponsePartitionData[]
   {
     const n = r.compactArrayLength(25)
@@ -292,22 +286,17 @@ export function createDescribeQuorumResponsePartitionData(): DescribeQuorumRespo
 }
 
 export function decodeDescribeQuorumResponsePartitionData(r: Reader, version: number): DescribeQuorumResponsePartitionData {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
   let errorMessage: string | null
   if (version >= 2) {
     errorMessage = r.compactNullableString()
   } else {
     errorMessage = ''
   }
-  let leaderId: number
-  leaderId = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
-  let highWatermark: bigint
-  highWatermark = r.int64()
+  const leaderId: number = r.int32()
+  const leaderEpoch: number = r.int32()
+  const highWatermark: bigint = r.int64()
   let currentVoters: DescribeQuorumResponseReplicaState[]
   {
     const n = r.compactArrayLength(13)
@@ -363,8 +352,7 @@ export function createDescribeQuorumResponseNode(): DescribeQuorumResponseNode {
 }
 
 export function decodeDescribeQuorumResponseNode(r: Reader, version: number): DescribeQuorumResponseNode {
-  let nodeId: number
-  nodeId = r.int32()
+  const nodeId: number = r.int32()
   let listeners: DescribeQuorumResponseListener[]
   {
     const n = r.compactArrayLength(5)
@@ -402,12 +390,9 @@ export function createDescribeQuorumResponseListener(): DescribeQuorumResponseLi
 }
 
 export function decodeDescribeQuorumResponseListener(r: Reader, version: number): DescribeQuorumResponseListener {
-  let name: string
-  name = r.compactString()
-  let host: string
-  host = r.compactString()
-  let port: number
-  port = r.uint16()
+  const name: string = r.compactString()
+  const host: string = r.compactString()
+  const port: number = r.uint16()
   r.skipTaggedFields()
   return { name, host, port }
 }

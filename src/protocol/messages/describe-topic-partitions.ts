@@ -29,10 +29,8 @@ export function decodeDescribeTopicPartitionsRequest(r: Reader, version: number)
     for (let i = 0; i < n; i++) a.push(decodeDescribeTopicPartitionsRequestTopicRequest(r, version))
     topics = a
   }
-  let responsePartitionLimit: number
-  responsePartitionLimit = r.int32()
-  let cursor: DescribeTopicPartitionsRequestCursor | null
-  cursor = r.int8() < 0 ? null : decodeDescribeTopicPartitionsRequestCursor(r, version)
+  const responsePartitionLimit: number = r.int32()
+  const cursor: DescribeTopicPartitionsRequestCursor | null = r.int8() < 0 ? null : decodeDescribeTopicPartitionsRequestCursor(r, version)
   r.skipTaggedFields()
   return { topics, responsePartitionLimit, cursor }
 }
@@ -64,8 +62,7 @@ export function createDescribeTopicPartitionsRequestTopicRequest(): DescribeTopi
 }
 
 export function decodeDescribeTopicPartitionsRequestTopicRequest(r: Reader, version: number): DescribeTopicPartitionsRequestTopicRequest {
-  let name: string
-  name = r.compactString()
+  const name: string = r.compactString()
   r.skipTaggedFields()
   return { name }
 }
@@ -88,10 +85,8 @@ export function createDescribeTopicPartitionsRequestCursor(): DescribeTopicParti
 }
 
 export function decodeDescribeTopicPartitionsRequestCursor(r: Reader, version: number): DescribeTopicPartitionsRequestCursor {
-  let topicName: string
-  topicName = r.compactString()
-  let partitionIndex: number
-  partitionIndex = r.int32()
+  const topicName: string = r.compactString()
+  const partitionIndex: number = r.int32()
   r.skipTaggedFields()
   return { topicName, partitionIndex }
 }
@@ -117,8 +112,7 @@ export function createDescribeTopicPartitionsResponse(): DescribeTopicPartitions
 }
 
 export function decodeDescribeTopicPartitionsResponse(r: Reader, version: number): DescribeTopicPartitionsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let topics: DescribeTopicPartitionsResponseTopic[]
   {
     const n = r.compactArrayLength(26)
@@ -127,8 +121,7 @@ export function decodeDescribeTopicPartitionsResponse(r: Reader, version: number
     for (let i = 0; i < n; i++) a.push(decodeDescribeTopicPartitionsResponseTopic(r, version))
     topics = a
   }
-  let nextCursor: DescribeTopicPartitionsResponseCursor | null
-  nextCursor = r.int8() < 0 ? null : decodeDescribeTopicPartitionsResponseCursor(r, version)
+  const nextCursor: DescribeTopicPartitionsResponseCursor | null = r.int8() < 0 ? null : decodeDescribeTopicPartitionsResponseCursor(r, version)
   r.skipTaggedFields()
   return { throttleTimeMs, topics, nextCursor }
 }
@@ -170,14 +163,10 @@ export function createDescribeTopicPartitionsResponseTopic(): DescribeTopicParti
 }
 
 export function decodeDescribeTopicPartitionsResponseTopic(r: Reader, version: number): DescribeTopicPartitionsResponseTopic {
-  let errorCode: number
-  errorCode = r.int16()
-  let name: string | null
-  name = r.compactNullableString()
-  let topicId: Buffer
-  topicId = r.uuid()
-  let isInternal: boolean
-  isInternal = r.bool()
+  const errorCode: number = r.int16()
+  const name: string | null = r.compactNullableString()
+  const topicId: Buffer = r.uuid()
+  const isInternal: boolean = r.bool()
   let partitions: DescribeTopicPartitionsResponsePartition[]
   {
     const n = r.compactArrayLength(20)
@@ -186,8 +175,7 @@ export function decodeDescribeTopicPartitionsResponseTopic(r: Reader, version: n
     for (let i = 0; i < n; i++) a.push(decodeDescribeTopicPartitionsResponsePartition(r, version))
     partitions = a
   }
-  let topicAuthorizedOperations: number
-  topicAuthorizedOperations = r.int32()
+  const topicAuthorizedOperations: number = r.int32()
   r.skipTaggedFields()
   return { errorCode, name, topicId, isInternal, partitions, topicAuthorizedOperations }
 }
@@ -233,14 +221,10 @@ export function createDescribeTopicPartitionsResponsePartition(): DescribeTopicP
 }
 
 export function decodeDescribeTopicPartitionsResponsePartition(r: Reader, version: number): DescribeTopicPartitionsResponsePartition {
-  let errorCode: number
-  errorCode = r.int16()
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let leaderId: number
-  leaderId = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
+  const errorCode: number = r.int16()
+  const partitionIndex: number = r.int32()
+  const leaderId: number = r.int32()
+  const leaderEpoch: number = r.int32()
   let replicaNodes: number[]
   {
     const n = r.compactArrayLength(4)
@@ -345,10 +329,8 @@ export function createDescribeTopicPartitionsResponseCursor(): DescribeTopicPart
 }
 
 export function decodeDescribeTopicPartitionsResponseCursor(r: Reader, version: number): DescribeTopicPartitionsResponseCursor {
-  let topicName: string
-  topicName = r.compactString()
-  let partitionIndex: number
-  partitionIndex = r.int32()
+  const topicName: string = r.compactString()
+  const partitionIndex: number = r.int32()
   r.skipTaggedFields()
   return { topicName, partitionIndex }
 }

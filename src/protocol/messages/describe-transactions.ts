@@ -51,8 +51,7 @@ export function createDescribeTransactionsResponse(): DescribeTransactionsRespon
 }
 
 export function decodeDescribeTransactionsResponse(r: Reader, version: number): DescribeTransactionsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let transactionStates: DescribeTransactionsResponseTransactionState[]
   {
     const n = r.compactArrayLength(28)
@@ -100,20 +99,13 @@ export function createDescribeTransactionsResponseTransactionState(): DescribeTr
 }
 
 export function decodeDescribeTransactionsResponseTransactionState(r: Reader, version: number): DescribeTransactionsResponseTransactionState {
-  let errorCode: number
-  errorCode = r.int16()
-  let transactionalId: string
-  transactionalId = r.compactString()
-  let transactionState: string
-  transactionState = r.compactString()
-  let transactionTimeoutMs: number
-  transactionTimeoutMs = r.int32()
-  let transactionStartTimeMs: bigint
-  transactionStartTimeMs = r.int64()
-  let producerId: bigint
-  producerId = r.int64()
-  let producerEpoch: number
-  producerEpoch = r.int16()
+  const errorCode: number = r.int16()
+  const transactionalId: string = r.compactString()
+  const transactionState: string = r.compactString()
+  const transactionTimeoutMs: number = r.int32()
+  const transactionStartTimeMs: bigint = r.int64()
+  const producerId: bigint = r.int64()
+  const producerEpoch: number = r.int16()
   let topics: DescribeTransactionsResponseTopicData[]
   {
     const n = r.compactArrayLength(3)
@@ -155,8 +147,7 @@ export function createDescribeTransactionsResponseTopicData(): DescribeTransacti
 }
 
 export function decodeDescribeTransactionsResponseTopicData(r: Reader, version: number): DescribeTransactionsResponseTopicData {
-  let topic: string
-  topic = r.compactString()
+  const topic: string = r.compactString()
   let partitions: number[]
   {
     const n = r.compactArrayLength(4)

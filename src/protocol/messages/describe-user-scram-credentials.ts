@@ -56,8 +56,7 @@ export function createDescribeUserScramCredentialsRequestUserName(): DescribeUse
 }
 
 export function decodeDescribeUserScramCredentialsRequestUserName(r: Reader, version: number): DescribeUserScramCredentialsRequestUserName {
-  let name: string
-  name = r.compactString()
+  const name: string = r.compactString()
   r.skipTaggedFields()
   return { name }
 }
@@ -84,12 +83,9 @@ export function createDescribeUserScramCredentialsResponse(): DescribeUserScramC
 }
 
 export function decodeDescribeUserScramCredentialsResponse(r: Reader, version: number): DescribeUserScramCredentialsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   let results: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult[]
   {
     const n = r.compactArrayLength(6)
@@ -131,12 +127,9 @@ export function createDescribeUserScramCredentialsResponseDescribeUserScramCrede
 }
 
 export function decodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r: Reader, version: number): DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult {
-  let user: string
-  user = r.compactString()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const user: string = r.compactString()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   let credentialInfos: DescribeUserScramCredentialsResponseCredentialInfo[]
   {
     const n = r.compactArrayLength(6)
@@ -174,10 +167,8 @@ export function createDescribeUserScramCredentialsResponseCredentialInfo(): Desc
 }
 
 export function decodeDescribeUserScramCredentialsResponseCredentialInfo(r: Reader, version: number): DescribeUserScramCredentialsResponseCredentialInfo {
-  let mechanism: number
-  mechanism = r.int8()
-  let iterations: number
-  iterations = r.int32()
+  const mechanism: number = r.int8()
+  const iterations: number = r.int32()
   r.skipTaggedFields()
   return { mechanism, iterations }
 }

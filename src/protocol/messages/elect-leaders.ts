@@ -38,8 +38,7 @@ export function decodeElectLeadersRequest(r: Reader, version: number): ElectLead
       topicPartitions = a
     }
   }
-  let timeoutMs: number
-  timeoutMs = r.int32()
+  const timeoutMs: number = r.int32()
   if (version >= 2) {
     r.skipTaggedFields()
   }
@@ -50,7 +49,7 @@ export function encodeElectLeadersRequest(w: Writer, m: ElectLeadersRequest, ver
   if (version >= 1) {
     w.int8(m.electionType)
   } else {
-    if (!(m.electionType === 0)) unsupportedField('ElectionType', version)
+    if (m.electionType !== 0) unsupportedField('ElectionType', version)
   }
   {
     const a = m.topicPartitions
@@ -82,8 +81,7 @@ export function createElectLeadersRequestTopicPartitions(): ElectLeadersRequestT
 }
 
 export function decodeElectLeadersRequestTopicPartitions(r: Reader, version: number): ElectLeadersRequestTopicPartitions {
-  let topic: string
-  topic = version >= 2 ? r.compactString() : r.string()
+  const topic: string = version >= 2 ? r.compactString() : r.string()
   let partitions: number[]
   {
     const n = version >= 2 ? r.compactArrayLength(4) : r.arrayLength(4)
@@ -130,8 +128,7 @@ export function createElectLeadersResponse(): ElectLeadersResponse {
 }
 
 export function decodeElectLeadersResponse(r: Reader, version: number): ElectLeadersResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let errorCode: number
   if (version >= 1) {
     errorCode = r.int16()
@@ -157,7 +154,7 @@ export function encodeElectLeadersResponse(w: Writer, m: ElectLeadersResponse, v
   if (version >= 1) {
     w.int16(m.errorCode)
   } else {
-    if (!(m.errorCode === 0)) unsupportedField('ErrorCode', version)
+    if (m.errorCode !== 0) unsupportedField('ErrorCode', version)
   }
   {
     const a = m.replicaElectionResults
@@ -183,8 +180,7 @@ export function createElectLeadersResponseReplicaElectionResult(): ElectLeadersR
 }
 
 export function decodeElectLeadersResponseReplicaElectionResult(r: Reader, version: number): ElectLeadersResponseReplicaElectionResult {
-  let topic: string
-  topic = version >= 2 ? r.compactString() : r.string()
+  const topic: string = version >= 2 ? r.compactString() : r.string()
   let partitionResult: ElectLeadersResponsePartitionResult[]
   {
     const n = version >= 2 ? r.compactArrayLength(8) : r.arrayLength(8)
@@ -231,12 +227,9 @@ export function createElectLeadersResponsePartitionResult(): ElectLeadersRespons
 }
 
 export function decodeElectLeadersResponsePartitionResult(r: Reader, version: number): ElectLeadersResponsePartitionResult {
-  let partitionId: number
-  partitionId = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = version >= 2 ? r.compactNullableString() : r.nullableString()
+  const partitionId: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = version >= 2 ? r.compactNullableString() : r.nullableString()
   if (version >= 2) {
     r.skipTaggedFields()
   }

@@ -21,8 +21,7 @@ export function createEndQuorumEpochRequest(): EndQuorumEpochRequest {
 }
 
 export function decodeEndQuorumEpochRequest(r: Reader, version: number): EndQuorumEpochRequest {
-  let clusterId: string | null
-  clusterId = version >= 1 ? r.compactNullableString() : r.nullableString()
+  const clusterId: string | null = version >= 1 ? r.compactNullableString() : r.nullableString()
   let topics: EndQuorumEpochRequestTopicData[]
   {
     const n = version >= 1 ? r.compactArrayLength(3) : r.arrayLength(6)
@@ -86,8 +85,7 @@ export function createEndQuorumEpochRequestTopicData(): EndQuorumEpochRequestTop
 }
 
 export function decodeEndQuorumEpochRequestTopicData(r: Reader, version: number): EndQuorumEpochRequestTopicData {
-  let topicName: string
-  topicName = version >= 1 ? r.compactString() : r.string()
+  const topicName: string = version >= 1 ? r.compactString() : r.string()
   let partitions: EndQuorumEpochRequestPartitionData[]
   {
     const n = version >= 1 ? r.compactArrayLength(14) : r.arrayLength(16)
@@ -138,12 +136,9 @@ export function createEndQuorumEpochRequestPartitionData(): EndQuorumEpochReques
 }
 
 export function decodeEndQuorumEpochRequestPartitionData(r: Reader, version: number): EndQuorumEpochRequestPartitionData {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let leaderId: number
-  leaderId = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
+  const partitionIndex: number = r.int32()
+  const leaderId: number = r.int32()
+  const leaderEpoch: number = r.int32()
   let preferredSuccessors: number[]
   if (version <= 0) {
     {
@@ -210,10 +205,8 @@ export function createEndQuorumEpochRequestReplicaInfo(): EndQuorumEpochRequestR
 }
 
 export function decodeEndQuorumEpochRequestReplicaInfo(r: Reader, version: number): EndQuorumEpochRequestReplicaInfo {
-  let candidateId: number
-  candidateId = r.int32()
-  let candidateDirectoryId: Buffer
-  candidateDirectoryId = r.uuid()
+  const candidateId: number = r.int32()
+  const candidateDirectoryId: Buffer = r.uuid()
   r.skipTaggedFields()
   return { candidateId, candidateDirectoryId }
 }
@@ -239,12 +232,9 @@ export function createEndQuorumEpochRequestLeaderEndpoint(): EndQuorumEpochReque
 }
 
 export function decodeEndQuorumEpochRequestLeaderEndpoint(r: Reader, version: number): EndQuorumEpochRequestLeaderEndpoint {
-  let name: string
-  name = r.compactString()
-  let host: string
-  host = r.compactString()
-  let port: number
-  port = r.uint16()
+  const name: string = r.compactString()
+  const host: string = r.compactString()
+  const port: number = r.uint16()
   r.skipTaggedFields()
   return { name, host, port }
 }
@@ -271,8 +261,7 @@ export function createEndQuorumEpochResponse(): EndQuorumEpochResponse {
 }
 
 export function decodeEndQuorumEpochResponse(r: Reader, version: number): EndQuorumEpochResponse {
-  let errorCode: number
-  errorCode = r.int16()
+  const errorCode: number = r.int16()
   let topics: EndQuorumEpochResponseTopicData[]
   {
     const n = version >= 1 ? r.compactArrayLength(3) : r.arrayLength(6)
@@ -313,12 +302,12 @@ export function encodeEndQuorumEpochResponse(w: Writer, m: EndQuorumEpochRespons
     else w.arrayLength(a.length)
     for (let i = 0; i < a.length; i++) encodeEndQuorumEpochResponseTopicData(w, a[i], version)
   }
-  if ((version < 1) && !(m.nodeEndpoints.length === 0)) unsupportedField('NodeEndpoints', version)
+  if ((version < 1) && m.nodeEndpoints.length !== 0) unsupportedField('NodeEndpoints', version)
   if (version >= 1) {
     let tags = 0
-    if (!(m.nodeEndpoints.length === 0)) tags++
+    if (m.nodeEndpoints.length !== 0) tags++
     w.uvarint(tags)
-    if (!(m.nodeEndpoints.length === 0)) {
+    if (m.nodeEndpoints.length !== 0) {
       w.uvarint(0)
       const t = new Writer(64)
       {
@@ -345,8 +334,7 @@ export function createEndQuorumEpochResponseTopicData(): EndQuorumEpochResponseT
 }
 
 export function decodeEndQuorumEpochResponseTopicData(r: Reader, version: number): EndQuorumEpochResponseTopicData {
-  let topicName: string
-  topicName = version >= 1 ? r.compactString() : r.string()
+  const topicName: string = version >= 1 ? r.compactString() : r.string()
   let partitions: EndQuorumEpochResponsePartitionData[]
   {
     const n = version >= 1 ? r.compactArrayLength(15) : r.arrayLength(14)
@@ -395,14 +383,10 @@ export function createEndQuorumEpochResponsePartitionData(): EndQuorumEpochRespo
 }
 
 export function decodeEndQuorumEpochResponsePartitionData(r: Reader, version: number): EndQuorumEpochResponsePartitionData {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let leaderId: number
-  leaderId = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
+  const leaderId: number = r.int32()
+  const leaderEpoch: number = r.int32()
   if (version >= 1) {
     r.skipTaggedFields()
   }
@@ -434,12 +418,9 @@ export function createEndQuorumEpochResponseNodeEndpoint(): EndQuorumEpochRespon
 }
 
 export function decodeEndQuorumEpochResponseNodeEndpoint(r: Reader, version: number): EndQuorumEpochResponseNodeEndpoint {
-  let nodeId: number
-  nodeId = r.int32()
-  let host: string
-  host = r.compactString()
-  let port: number
-  port = r.uint16()
+  const nodeId: number = r.int32()
+  const host: string = r.compactString()
+  const port: number = r.uint16()
   r.skipTaggedFields()
   return { nodeId, host, port }
 }

@@ -23,14 +23,10 @@ export function createEndTxnRequest(): EndTxnRequest {
 }
 
 export function decodeEndTxnRequest(r: Reader, version: number): EndTxnRequest {
-  let transactionalId: string
-  transactionalId = version >= 3 ? r.compactString() : r.string()
-  let producerId: bigint
-  producerId = r.int64()
-  let producerEpoch: number
-  producerEpoch = r.int16()
-  let committed: boolean
-  committed = r.bool()
+  const transactionalId: string = version >= 3 ? r.compactString() : r.string()
+  const producerId: bigint = r.int64()
+  const producerEpoch: number = r.int16()
+  const committed: boolean = r.bool()
   if (version >= 3) {
     r.skipTaggedFields()
   }
@@ -68,10 +64,8 @@ export function createEndTxnResponse(): EndTxnResponse {
 }
 
 export function decodeEndTxnResponse(r: Reader, version: number): EndTxnResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
   let producerId: bigint
   if (version >= 5) {
     producerId = r.int64()

@@ -21,12 +21,9 @@ export function createEnvelopeRequest(): EnvelopeRequest {
 }
 
 export function decodeEnvelopeRequest(r: Reader, version: number): EnvelopeRequest {
-  let requestData: Buffer
-  requestData = r.compactBytes()
-  let requestPrincipal: Buffer | null
-  requestPrincipal = r.compactNullableBytes()
-  let clientHostAddress: Buffer
-  clientHostAddress = r.compactBytes()
+  const requestData: Buffer = r.compactBytes()
+  const requestPrincipal: Buffer | null = r.compactNullableBytes()
+  const clientHostAddress: Buffer = r.compactBytes()
   r.skipTaggedFields()
   return { requestData, requestPrincipal, clientHostAddress }
 }
@@ -51,10 +48,8 @@ export function createEnvelopeResponse(): EnvelopeResponse {
 }
 
 export function decodeEnvelopeResponse(r: Reader, version: number): EnvelopeResponse {
-  let responseData: Buffer | null
-  responseData = r.compactNullableBytes()
-  let errorCode: number
-  errorCode = r.int16()
+  const responseData: Buffer | null = r.compactNullableBytes()
+  const errorCode: number = r.int16()
   r.skipTaggedFields()
   return { responseData, errorCode }
 }

@@ -19,10 +19,8 @@ export function createExpireDelegationTokenRequest(): ExpireDelegationTokenReque
 }
 
 export function decodeExpireDelegationTokenRequest(r: Reader, version: number): ExpireDelegationTokenRequest {
-  let hmac: Buffer
-  hmac = version >= 2 ? r.compactBytes() : r.bytes()
-  let expiryTimePeriodMs: bigint
-  expiryTimePeriodMs = r.int64()
+  const hmac: Buffer = version >= 2 ? r.compactBytes() : r.bytes()
+  const expiryTimePeriodMs: bigint = r.int64()
   if (version >= 2) {
     r.skipTaggedFields()
   }
@@ -56,12 +54,9 @@ export function createExpireDelegationTokenResponse(): ExpireDelegationTokenResp
 }
 
 export function decodeExpireDelegationTokenResponse(r: Reader, version: number): ExpireDelegationTokenResponse {
-  let errorCode: number
-  errorCode = r.int16()
-  let expiryTimestampMs: bigint
-  expiryTimestampMs = r.int64()
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const errorCode: number = r.int16()
+  const expiryTimestampMs: bigint = r.int64()
+  const throttleTimeMs: number = r.int32()
   if (version >= 2) {
     r.skipTaggedFields()
   }

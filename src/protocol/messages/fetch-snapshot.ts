@@ -24,10 +24,8 @@ export function createFetchSnapshotRequest(): FetchSnapshotRequest {
 
 export function decodeFetchSnapshotRequest(r: Reader, version: number): FetchSnapshotRequest {
   let clusterId: string | null = null
-  let replicaId: number
-  replicaId = r.int32()
-  let maxBytes: number
-  maxBytes = r.int32()
+  const replicaId: number = r.int32()
+  const maxBytes: number = r.int32()
   let topics: FetchSnapshotRequestTopicSnapshot[]
   {
     const n = r.compactArrayLength(3)
@@ -60,9 +58,9 @@ export function encodeFetchSnapshotRequest(w: Writer, m: FetchSnapshotRequest, v
     for (let i = 0; i < a.length; i++) encodeFetchSnapshotRequestTopicSnapshot(w, a[i], version)
   }
   let tags = 0
-  if (!(m.clusterId === null)) tags++
+  if (m.clusterId !== null) tags++
   w.uvarint(tags)
-  if (!(m.clusterId === null)) {
+  if (m.clusterId !== null) {
     w.uvarint(0)
     const t = new Writer(64)
     t.compactNullableString(m.clusterId)
@@ -84,8 +82,7 @@ export function createFetchSnapshotRequestTopicSnapshot(): FetchSnapshotRequestT
 }
 
 export function decodeFetchSnapshotRequestTopicSnapshot(r: Reader, version: number): FetchSnapshotRequestTopicSnapshot {
-  let name: string
-  name = r.compactString()
+  const name: string = r.compactString()
   let partitions: FetchSnapshotRequestPartitionSnapshot[]
   {
     const n = r.compactArrayLength(30)
@@ -127,14 +124,10 @@ export function createFetchSnapshotRequestPartitionSnapshot(): FetchSnapshotRequ
 }
 
 export function decodeFetchSnapshotRequestPartitionSnapshot(r: Reader, version: number): FetchSnapshotRequestPartitionSnapshot {
-  let partition: number
-  partition = r.int32()
-  let currentLeaderEpoch: number
-  currentLeaderEpoch = r.int32()
-  let snapshotId: FetchSnapshotRequestSnapshotId
-  snapshotId = decodeFetchSnapshotRequestSnapshotId(r, version)
-  let position: bigint
-  position = r.int64()
+  const partition: number = r.int32()
+  const currentLeaderEpoch: number = r.int32()
+  const snapshotId: FetchSnapshotRequestSnapshotId = decodeFetchSnapshotRequestSnapshotId(r, version)
+  const position: bigint = r.int64()
   let replicaDirectoryId: Buffer = Buffer.alloc(16)
   for (let t = r.uvarint(); t > 0; t--) {
     const tag = r.uvarint()
@@ -183,10 +176,8 @@ export function createFetchSnapshotRequestSnapshotId(): FetchSnapshotRequestSnap
 }
 
 export function decodeFetchSnapshotRequestSnapshotId(r: Reader, version: number): FetchSnapshotRequestSnapshotId {
-  let endOffset: bigint
-  endOffset = r.int64()
-  let epoch: number
-  epoch = r.int32()
+  const endOffset: bigint = r.int64()
+  const epoch: number = r.int32()
   r.skipTaggedFields()
   return { endOffset, epoch }
 }
@@ -214,10 +205,8 @@ export function createFetchSnapshotResponse(): FetchSnapshotResponse {
 }
 
 export function decodeFetchSnapshotResponse(r: Reader, version: number): FetchSnapshotResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
   let topics: FetchSnapshotResponseTopicSnapshot[]
   {
     const n = r.compactArrayLength(3)
@@ -260,11 +249,11 @@ export function encodeFetchSnapshotResponse(w: Writer, m: FetchSnapshotResponse,
     w.compactArrayLength(a.length)
     for (let i = 0; i < a.length; i++) encodeFetchSnapshotResponseTopicSnapshot(w, a[i], version)
   }
-  if ((version < 1) && !(m.nodeEndpoints.length === 0)) unsupportedField('NodeEndpoints', version)
+  if ((version < 1) && m.nodeEndpoints.length !== 0) unsupportedField('NodeEndpoints', version)
   let tags = 0
-  if (version >= 1 && !(m.nodeEndpoints.length === 0)) tags++
+  if (version >= 1 && m.nodeEndpoints.length !== 0) tags++
   w.uvarint(tags)
-  if (version >= 1 && !(m.nodeEndpoints.length === 0)) {
+  if (version >= 1 && m.nodeEndpoints.length !== 0) {
     w.uvarint(0)
     const t = new Writer(64)
     {
@@ -290,8 +279,7 @@ export function createFetchSnapshotResponseTopicSnapshot(): FetchSnapshotRespons
 }
 
 export function decodeFetchSnapshotResponseTopicSnapshot(r: Reader, version: number): FetchSnapshotResponseTopicSnapshot {
-  let name: string
-  name = r.compactString()
+  const name: string = r.compactString()
   let partitions: FetchSnapshotResponsePartitionSnapshot[]
   {
     const n = r.compactArrayLength(37)
@@ -337,19 +325,13 @@ export function createFetchSnapshotResponsePartitionSnapshot(): FetchSnapshotRes
 }
 
 export function decodeFetchSnapshotResponsePartitionSnapshot(r: Reader, version: number): FetchSnapshotResponsePartitionSnapshot {
-  let index: number
-  index = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let snapshotId: FetchSnapshotResponseSnapshotId
-  snapshotId = decodeFetchSnapshotResponseSnapshotId(r, version)
+  const index: number = r.int32()
+  const errorCode: number = r.int16()
+  const snapshotId: FetchSnapshotResponseSnapshotId = decodeFetchSnapshotResponseSnapshotId(r, version)
   let currentLeader: FetchSnapshotResponseLeaderIdAndEpoch = createFetchSnapshotResponseLeaderIdAndEpoch()
-  let size: bigint
-  size = r.int64()
-  let position: bigint
-  position = r.int64()
-  let unalignedRecords: Buffer | null
-  unalignedRecords = r.compactBytes()
+  const size: bigint = r.int64()
+  const position: bigint = r.int64()
+  const unalignedRecords: Buffer | null = r.compactBytes()
   for (let t = r.uvarint(); t > 0; t--) {
     const tag = r.uvarint()
     const tagEnd = r.taggedFieldEnd()
@@ -397,10 +379,8 @@ export function createFetchSnapshotResponseSnapshotId(): FetchSnapshotResponseSn
 }
 
 export function decodeFetchSnapshotResponseSnapshotId(r: Reader, version: number): FetchSnapshotResponseSnapshotId {
-  let endOffset: bigint
-  endOffset = r.int64()
-  let epoch: number
-  epoch = r.int32()
+  const endOffset: bigint = r.int64()
+  const epoch: number = r.int32()
   r.skipTaggedFields()
   return { endOffset, epoch }
 }
@@ -424,10 +404,8 @@ export function createFetchSnapshotResponseLeaderIdAndEpoch(): FetchSnapshotResp
 }
 
 export function decodeFetchSnapshotResponseLeaderIdAndEpoch(r: Reader, version: number): FetchSnapshotResponseLeaderIdAndEpoch {
-  let leaderId: number
-  leaderId = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
+  const leaderId: number = r.int32()
+  const leaderEpoch: number = r.int32()
   r.skipTaggedFields()
   return { leaderId, leaderEpoch }
 }
@@ -460,12 +438,9 @@ export function createFetchSnapshotResponseNodeEndpoint(): FetchSnapshotResponse
 }
 
 export function decodeFetchSnapshotResponseNodeEndpoint(r: Reader, version: number): FetchSnapshotResponseNodeEndpoint {
-  let nodeId: number
-  nodeId = r.int32()
-  let host: string
-  host = r.compactString()
-  let port: number
-  port = r.uint16()
+  const nodeId: number = r.int32()
+  const host: string = r.compactString()
+  const port: number = r.uint16()
   r.skipTaggedFields()
   return { nodeId, host, port }
 }

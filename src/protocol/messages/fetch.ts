@@ -47,10 +47,8 @@ export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
     replicaId = -1
   }
   let replicaState: FetchRequestReplicaState = createFetchRequestReplicaState()
-  let maxWaitMs: number
-  maxWaitMs = r.int32()
-  let minBytes: number
-  minBytes = r.int32()
+  const maxWaitMs: number = r.int32()
+  const minBytes: number = r.int32()
   let maxBytes: number
   if (version >= 3) {
     maxBytes = r.int32()
@@ -129,7 +127,7 @@ export function encodeFetchRequest(w: Writer, m: FetchRequest, version: number):
   if (version <= 14) {
     w.int32(m.replicaId)
   } else {
-    if (!(m.replicaId === -1)) unsupportedField('ReplicaId', version)
+    if (m.replicaId !== -1) unsupportedField('ReplicaId', version)
   }
   if ((version < 15) && !(isDefaultFetchRequestReplicaState(m.replicaState))) unsupportedField('ReplicaState', version)
   w.int32(m.maxWaitMs)
@@ -160,7 +158,7 @@ export function encodeFetchRequest(w: Writer, m: FetchRequest, version: number):
       for (let i = 0; i < a.length; i++) encodeFetchRequestForgottenTopic(w, a[i], version)
     }
   } else {
-    if (!(m.forgottenTopicsData.length === 0)) unsupportedField('ForgottenTopicsData', version)
+    if (m.forgottenTopicsData.length !== 0) unsupportedField('ForgottenTopicsData', version)
   }
   if (version >= 11) {
     if (version >= 12) {
@@ -171,10 +169,10 @@ export function encodeFetchRequest(w: Writer, m: FetchRequest, version: number):
   }
   if (version >= 12) {
     let tags = 0
-    if (!(m.clusterId === null)) tags++
+    if (m.clusterId !== null) tags++
     if (version >= 15 && !(isDefaultFetchRequestReplicaState(m.replicaState))) tags++
     w.uvarint(tags)
-    if (!(m.clusterId === null)) {
+    if (m.clusterId !== null) {
       w.uvarint(0)
       const t = new Writer(64)
       t.compactNullableString(m.clusterId)
@@ -204,10 +202,8 @@ export function createFetchRequestReplicaState(): FetchRequestReplicaState {
 }
 
 export function decodeFetchRequestReplicaState(r: Reader, version: number): FetchRequestReplicaState {
-  let replicaId: number
-  replicaId = r.int32()
-  let replicaEpoch: bigint
-  replicaEpoch = r.int64()
+  const replicaId: number = r.int32()
+  const replicaEpoch: bigint = r.int64()
   r.skipTaggedFields()
   return { replicaId, replicaEpoch }
 }
@@ -311,16 +307,14 @@ export function createFetchRequestFetchPartition(): FetchRequestFetchPartition {
 }
 
 export function decodeFetchRequestFetchPartition(r: Reader, version: number): FetchRequestFetchPartition {
-  let partition: number
-  partition = r.int32()
+  const partition: number = r.int32()
   let currentLeaderEpoch: number
   if (version >= 9) {
     currentLeaderEpoch = r.int32()
   } else {
     currentLeaderEpoch = -1
   }
-  let fetchOffset: bigint
-  fetchOffset = r.int64()
+  const fetchOffset: bigint = r.int64()
   let lastFetchedEpoch: number
   if (version >= 12) {
     lastFetchedEpoch = r.int32()
@@ -333,8 +327,7 @@ export function decodeFetchRequestFetchPartition(r: Reader, version: number): Fe
   } else {
     logStartOffset = -1n
   }
-  let partitionMaxBytes: number
-  partitionMaxBytes = r.int32()
+  const partitionMaxBytes: number = r.int32()
   let replicaDirectoryId: Buffer = Buffer.alloc(16)
   if (version >= 12) {
     for (let t = r.uvarint(); t > 0; t--) {
@@ -366,7 +359,7 @@ export function encodeFetchRequestFetchPartition(w: Writer, m: FetchRequestFetch
   if (version >= 12) {
     w.int32(m.lastFetchedEpoch)
   } else {
-    if (!(m.lastFetchedEpoch === -1)) unsupportedField('LastFetchedEpoch', version)
+    if (m.lastFetchedEpoch !== -1) unsupportedField('LastFetchedEpoch', version)
   }
   if (version >= 5) {
     w.int64(m.logStartOffset)
@@ -530,7 +523,7 @@ export function encodeFetchResponse(w: Writer, m: FetchResponse, version: number
   if (version >= 7) {
     w.int32(m.sessionId)
   } else {
-    if (!(m.sessionId === 0)) unsupportedField('SessionId', version)
+    if (m.sessionId !== 0) unsupportedField('SessionId', version)
   }
   {
     const a = m.responses
@@ -538,12 +531,12 @@ export function encodeFetchResponse(w: Writer, m: FetchResponse, version: number
     else w.arrayLength(a.length)
     for (let i = 0; i < a.length; i++) encodeFetchResponseFetchableTopicResponse(w, a[i], version)
   }
-  if ((version < 16) && !(m.nodeEndpoints.length === 0)) unsupportedField('NodeEndpoints', version)
+  if ((version < 16) && m.nodeEndpoints.length !== 0) unsupportedField('NodeEndpoints', version)
   if (version >= 12) {
     let tags = 0
-    if (version >= 16 && !(m.nodeEndpoints.length === 0)) tags++
+    if (version >= 16 && m.nodeEndpoints.length !== 0) tags++
     w.uvarint(tags)
-    if (version >= 16 && !(m.nodeEndpoints.length === 0)) {
+    if (version >= 16 && m.nodeEndpoints.length !== 0) {
       w.uvarint(0)
       const t = new Writer(64)
       {
@@ -651,12 +644,9 @@ export function createFetchResponsePartitionData(): FetchResponsePartitionData {
 }
 
 export function decodeFetchResponsePartitionData(r: Reader, version: number): FetchResponsePartitionData {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let highWatermark: bigint
-  highWatermark = r.int64()
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
+  const highWatermark: bigint = r.int64()
   let lastStableOffset: bigint
   if (version >= 4) {
     lastStableOffset = r.int64()
@@ -693,8 +683,7 @@ export function decodeFetchResponsePartitionData(r: Reader, version: number): Fe
   } else {
     preferredReadReplica = -1
   }
-  let records: Buffer | null
-  records = version >= 12 ? r.compactNullableBytes() : r.nullableBytes()
+  const records: Buffer | null = version >= 12 ? r.compactNullableBytes() : r.nullableBytes()
   if (version >= 12) {
     for (let t = r.uvarint(); t > 0; t--) {
       const tag = r.uvarint()
@@ -747,7 +736,7 @@ export function encodeFetchResponsePartitionData(w: Writer, m: FetchResponsePart
   if (version >= 11) {
     w.int32(m.preferredReadReplica)
   } else {
-    if (!(m.preferredReadReplica === -1)) unsupportedField('PreferredReadReplica', version)
+    if (m.preferredReadReplica !== -1) unsupportedField('PreferredReadReplica', version)
   }
   if (version >= 12) {
     w.compactNullableRecords(m.records)
@@ -797,10 +786,8 @@ export function createFetchResponseEpochEndOffset(): FetchResponseEpochEndOffset
 }
 
 export function decodeFetchResponseEpochEndOffset(r: Reader, version: number): FetchResponseEpochEndOffset {
-  let epoch: number
-  epoch = r.int32()
-  let endOffset: bigint
-  endOffset = r.int64()
+  const epoch: number = r.int32()
+  const endOffset: bigint = r.int64()
   r.skipTaggedFields()
   return { epoch, endOffset }
 }
@@ -831,10 +818,8 @@ export function createFetchResponseLeaderIdAndEpoch(): FetchResponseLeaderIdAndE
 }
 
 export function decodeFetchResponseLeaderIdAndEpoch(r: Reader, version: number): FetchResponseLeaderIdAndEpoch {
-  let leaderId: number
-  leaderId = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
+  const leaderId: number = r.int32()
+  const leaderEpoch: number = r.int32()
   r.skipTaggedFields()
   return { leaderId, leaderEpoch }
 }
@@ -865,10 +850,8 @@ export function createFetchResponseSnapshotId(): FetchResponseSnapshotId {
 }
 
 export function decodeFetchResponseSnapshotId(r: Reader, version: number): FetchResponseSnapshotId {
-  let endOffset: bigint
-  endOffset = r.int64()
-  let epoch: number
-  epoch = r.int32()
+  const endOffset: bigint = r.int64()
+  const epoch: number = r.int32()
   r.skipTaggedFields()
   return { endOffset, epoch }
 }
@@ -899,10 +882,8 @@ export function createFetchResponseAbortedTransaction(): FetchResponseAbortedTra
 }
 
 export function decodeFetchResponseAbortedTransaction(r: Reader, version: number): FetchResponseAbortedTransaction {
-  let producerId: bigint
-  producerId = r.int64()
-  let firstOffset: bigint
-  firstOffset = r.int64()
+  const producerId: bigint = r.int64()
+  const firstOffset: bigint = r.int64()
   if (version >= 12) {
     r.skipTaggedFields()
   }
@@ -934,14 +915,10 @@ export function createFetchResponseNodeEndpoint(): FetchResponseNodeEndpoint {
 }
 
 export function decodeFetchResponseNodeEndpoint(r: Reader, version: number): FetchResponseNodeEndpoint {
-  let nodeId: number
-  nodeId = r.int32()
-  let host: string
-  host = r.compactString()
-  let port: number
-  port = r.int32()
-  let rack: string | null
-  rack = r.compactNullableString()
+  const nodeId: number = r.int32()
+  const host: string = r.compactString()
+  const port: number = r.int32()
+  const rack: string | null = r.compactNullableString()
   r.skipTaggedFields()
   return { nodeId, host, port, rack }
 }

@@ -59,12 +59,12 @@ export function encodeFindCoordinatorRequest(w: Writer, m: FindCoordinatorReques
       w.string(m.key)
     }
   } else {
-    if (!(m.key === '')) unsupportedField('Key', version)
+    if (m.key !== '') unsupportedField('Key', version)
   }
   if (version >= 1) {
     w.int8(m.keyType)
   } else {
-    if (!(m.keyType === 0)) unsupportedField('KeyType', version)
+    if (m.keyType !== 0) unsupportedField('KeyType', version)
   }
   if (version >= 4) {
     {
@@ -73,7 +73,7 @@ export function encodeFindCoordinatorRequest(w: Writer, m: FindCoordinatorReques
       for (let i = 0; i < a.length; i++) w.compactString(a[i])
     }
   } else {
-    if (!(m.coordinatorKeys.length === 0)) unsupportedField('CoordinatorKeys', version)
+    if (m.coordinatorKeys.length !== 0) unsupportedField('CoordinatorKeys', version)
   }
   if (version >= 3) {
     w.emptyTaggedFields()
@@ -164,7 +164,7 @@ export function encodeFindCoordinatorResponse(w: Writer, m: FindCoordinatorRespo
   if (version <= 3) {
     w.int16(m.errorCode)
   } else {
-    if (!(m.errorCode === 0)) unsupportedField('ErrorCode', version)
+    if (m.errorCode !== 0) unsupportedField('ErrorCode', version)
   }
   if (version >= 1 && version <= 3) {
     if (version >= 3) {
@@ -176,7 +176,7 @@ export function encodeFindCoordinatorResponse(w: Writer, m: FindCoordinatorRespo
   if (version <= 3) {
     w.int32(m.nodeId)
   } else {
-    if (!(m.nodeId === 0)) unsupportedField('NodeId', version)
+    if (m.nodeId !== 0) unsupportedField('NodeId', version)
   }
   if (version <= 3) {
     if (version >= 3) {
@@ -185,12 +185,12 @@ export function encodeFindCoordinatorResponse(w: Writer, m: FindCoordinatorRespo
       w.string(m.host)
     }
   } else {
-    if (!(m.host === '')) unsupportedField('Host', version)
+    if (m.host !== '') unsupportedField('Host', version)
   }
   if (version <= 3) {
     w.int32(m.port)
   } else {
-    if (!(m.port === 0)) unsupportedField('Port', version)
+    if (m.port !== 0) unsupportedField('Port', version)
   }
   if (version >= 4) {
     {
@@ -199,7 +199,7 @@ export function encodeFindCoordinatorResponse(w: Writer, m: FindCoordinatorRespo
       for (let i = 0; i < a.length; i++) encodeFindCoordinatorResponseCoordinator(w, a[i], version)
     }
   } else {
-    if (!(m.coordinators.length === 0)) unsupportedField('Coordinators', version)
+    if (m.coordinators.length !== 0) unsupportedField('Coordinators', version)
   }
   if (version >= 3) {
     w.emptyTaggedFields()
@@ -227,18 +227,12 @@ export function createFindCoordinatorResponseCoordinator(): FindCoordinatorRespo
 }
 
 export function decodeFindCoordinatorResponseCoordinator(r: Reader, version: number): FindCoordinatorResponseCoordinator {
-  let key: string
-  key = r.compactString()
-  let nodeId: number
-  nodeId = r.int32()
-  let host: string
-  host = r.compactString()
-  let port: number
-  port = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const key: string = r.compactString()
+  const nodeId: number = r.int32()
+  const host: string = r.compactString()
+  const port: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   r.skipTaggedFields()
   return { key, nodeId, host, port, errorCode, errorMessage }
 }

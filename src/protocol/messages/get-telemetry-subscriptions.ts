@@ -17,8 +17,7 @@ export function createGetTelemetrySubscriptionsRequest(): GetTelemetrySubscripti
 }
 
 export function decodeGetTelemetrySubscriptionsRequest(r: Reader, version: number): GetTelemetrySubscriptionsRequest {
-  let clientInstanceId: Buffer
-  clientInstanceId = r.uuid()
+  const clientInstanceId: Buffer = r.uuid()
   r.skipTaggedFields()
   return { clientInstanceId }
 }
@@ -55,14 +54,10 @@ export function createGetTelemetrySubscriptionsResponse(): GetTelemetrySubscript
 }
 
 export function decodeGetTelemetrySubscriptionsResponse(r: Reader, version: number): GetTelemetrySubscriptionsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let clientInstanceId: Buffer
-  clientInstanceId = r.uuid()
-  let subscriptionId: number
-  subscriptionId = r.int32()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const clientInstanceId: Buffer = r.uuid()
+  const subscriptionId: number = r.int32()
   let acceptedCompressionTypes: number[]
   {
     const n = r.compactArrayLength(1)
@@ -71,12 +66,9 @@ export function decodeGetTelemetrySubscriptionsResponse(r: Reader, version: numb
     for (let i = 0; i < n; i++) a.push(r.int8())
     acceptedCompressionTypes = a
   }
-  let pushIntervalMs: number
-  pushIntervalMs = r.int32()
-  let telemetryMaxBytes: number
-  telemetryMaxBytes = r.int32()
-  let deltaTemporality: boolean
-  deltaTemporality = r.bool()
+  const pushIntervalMs: number = r.int32()
+  const telemetryMaxBytes: number = r.int32()
+  const deltaTemporality: boolean = r.bool()
   let requestedMetrics: string[]
   {
     const n = r.compactArrayLength(1)

@@ -23,12 +23,9 @@ export function createHeartbeatRequest(): HeartbeatRequest {
 }
 
 export function decodeHeartbeatRequest(r: Reader, version: number): HeartbeatRequest {
-  let groupId: string
-  groupId = version >= 4 ? r.compactString() : r.string()
-  let generationId: number
-  generationId = r.int32()
-  let memberId: string
-  memberId = version >= 4 ? r.compactString() : r.string()
+  const groupId: string = version >= 4 ? r.compactString() : r.string()
+  const generationId: number = r.int32()
+  const memberId: string = version >= 4 ? r.compactString() : r.string()
   let groupInstanceId: string | null
   if (version >= 3) {
     groupInstanceId = version >= 4 ? r.compactNullableString() : r.nullableString()
@@ -60,7 +57,7 @@ export function encodeHeartbeatRequest(w: Writer, m: HeartbeatRequest, version: 
       w.nullableString(m.groupInstanceId)
     }
   } else {
-    if (!(m.groupInstanceId === null)) unsupportedField('GroupInstanceId', version)
+    if (m.groupInstanceId !== null) unsupportedField('GroupInstanceId', version)
   }
   if (version >= 4) {
     w.emptyTaggedFields()
@@ -86,8 +83,7 @@ export function decodeHeartbeatResponse(r: Reader, version: number): HeartbeatRe
   } else {
     throttleTimeMs = 0
   }
-  let errorCode: number
-  errorCode = r.int16()
+  const errorCode: number = r.int16()
   if (version >= 4) {
     r.skipTaggedFields()
   }

@@ -27,8 +27,7 @@ export function decodeIncrementalAlterConfigsRequest(r: Reader, version: number)
     for (let i = 0; i < n; i++) a.push(decodeIncrementalAlterConfigsRequestAlterConfigsResource(r, version))
     resources = a
   }
-  let validateOnly: boolean
-  validateOnly = r.bool()
+  const validateOnly: boolean = r.bool()
   if (version >= 1) {
     r.skipTaggedFields()
   }
@@ -63,10 +62,8 @@ export function createIncrementalAlterConfigsRequestAlterConfigsResource(): Incr
 }
 
 export function decodeIncrementalAlterConfigsRequestAlterConfigsResource(r: Reader, version: number): IncrementalAlterConfigsRequestAlterConfigsResource {
-  let resourceType: number
-  resourceType = r.int8()
-  let resourceName: string
-  resourceName = version >= 1 ? r.compactString() : r.string()
+  const resourceType: number = r.int8()
+  const resourceName: string = version >= 1 ? r.compactString() : r.string()
   let configs: IncrementalAlterConfigsRequestAlterableConfig[]
   {
     const n = version >= 1 ? r.compactArrayLength(4) : r.arrayLength(5)
@@ -114,12 +111,9 @@ export function createIncrementalAlterConfigsRequestAlterableConfig(): Increment
 }
 
 export function decodeIncrementalAlterConfigsRequestAlterableConfig(r: Reader, version: number): IncrementalAlterConfigsRequestAlterableConfig {
-  let name: string
-  name = version >= 1 ? r.compactString() : r.string()
-  let configOperation: number
-  configOperation = r.int8()
-  let value: string | null
-  value = version >= 1 ? r.compactNullableString() : r.nullableString()
+  const name: string = version >= 1 ? r.compactString() : r.string()
+  const configOperation: number = r.int8()
+  const value: string | null = version >= 1 ? r.compactNullableString() : r.nullableString()
   if (version >= 1) {
     r.skipTaggedFields()
   }
@@ -156,8 +150,7 @@ export function createIncrementalAlterConfigsResponse(): IncrementalAlterConfigs
 }
 
 export function decodeIncrementalAlterConfigsResponse(r: Reader, version: number): IncrementalAlterConfigsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let responses: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[]
   {
     const n = version >= 1 ? r.compactArrayLength(6) : r.arrayLength(7)
@@ -202,14 +195,10 @@ export function createIncrementalAlterConfigsResponseAlterConfigsResourceRespons
 }
 
 export function decodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r: Reader, version: number): IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = version >= 1 ? r.compactNullableString() : r.nullableString()
-  let resourceType: number
-  resourceType = r.int8()
-  let resourceName: string
-  resourceName = version >= 1 ? r.compactString() : r.string()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = version >= 1 ? r.compactNullableString() : r.nullableString()
+  const resourceType: number = r.int8()
+  const resourceName: string = version >= 1 ? r.compactString() : r.string()
   if (version >= 1) {
     r.skipTaggedFields()
   }

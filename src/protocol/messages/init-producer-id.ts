@@ -23,10 +23,8 @@ export function createInitProducerIdRequest(): InitProducerIdRequest {
 }
 
 export function decodeInitProducerIdRequest(r: Reader, version: number): InitProducerIdRequest {
-  let transactionalId: string | null
-  transactionalId = version >= 2 ? r.compactNullableString() : r.nullableString()
-  let transactionTimeoutMs: number
-  transactionTimeoutMs = r.int32()
+  const transactionalId: string | null = version >= 2 ? r.compactNullableString() : r.nullableString()
+  const transactionTimeoutMs: number = r.int32()
   let producerId: bigint
   if (version >= 3) {
     producerId = r.int64()
@@ -55,12 +53,12 @@ export function encodeInitProducerIdRequest(w: Writer, m: InitProducerIdRequest,
   if (version >= 3) {
     w.int64(m.producerId)
   } else {
-    if (!(m.producerId === -1n)) unsupportedField('ProducerId', version)
+    if (m.producerId !== -1n) unsupportedField('ProducerId', version)
   }
   if (version >= 3) {
     w.int16(m.producerEpoch)
   } else {
-    if (!(m.producerEpoch === -1)) unsupportedField('ProducerEpoch', version)
+    if (m.producerEpoch !== -1) unsupportedField('ProducerEpoch', version)
   }
   if (version >= 2) {
     w.emptyTaggedFields()
@@ -84,14 +82,10 @@ export function createInitProducerIdResponse(): InitProducerIdResponse {
 }
 
 export function decodeInitProducerIdResponse(r: Reader, version: number): InitProducerIdResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let producerId: bigint
-  producerId = r.int64()
-  let producerEpoch: number
-  producerEpoch = r.int16()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const producerId: bigint = r.int64()
+  const producerEpoch: number = r.int16()
   if (version >= 2) {
     r.skipTaggedFields()
   }

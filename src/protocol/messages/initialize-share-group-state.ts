@@ -19,8 +19,7 @@ export function createInitializeShareGroupStateRequest(): InitializeShareGroupSt
 }
 
 export function decodeInitializeShareGroupStateRequest(r: Reader, version: number): InitializeShareGroupStateRequest {
-  let groupId: string
-  groupId = r.compactString()
+  const groupId: string = r.compactString()
   let topics: InitializeShareGroupStateRequestInitializeStateData[]
   {
     const n = r.compactArrayLength(18)
@@ -56,8 +55,7 @@ export function createInitializeShareGroupStateRequestInitializeStateData(): Ini
 }
 
 export function decodeInitializeShareGroupStateRequestInitializeStateData(r: Reader, version: number): InitializeShareGroupStateRequestInitializeStateData {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: InitializeShareGroupStateRequestPartitionData[]
   {
     const n = r.compactArrayLength(17)
@@ -95,12 +93,9 @@ export function createInitializeShareGroupStateRequestPartitionData(): Initializ
 }
 
 export function decodeInitializeShareGroupStateRequestPartitionData(r: Reader, version: number): InitializeShareGroupStateRequestPartitionData {
-  let partition: number
-  partition = r.int32()
-  let stateEpoch: number
-  stateEpoch = r.int32()
-  let startOffset: bigint
-  startOffset = r.int64()
+  const partition: number = r.int32()
+  const stateEpoch: number = r.int32()
+  const startOffset: bigint = r.int64()
   r.skipTaggedFields()
   return { partition, stateEpoch, startOffset }
 }
@@ -157,8 +152,7 @@ export function createInitializeShareGroupStateResponseInitializeStateResult(): 
 }
 
 export function decodeInitializeShareGroupStateResponseInitializeStateResult(r: Reader, version: number): InitializeShareGroupStateResponseInitializeStateResult {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: InitializeShareGroupStateResponsePartitionResult[]
   {
     const n = r.compactArrayLength(8)
@@ -196,12 +190,9 @@ export function createInitializeShareGroupStateResponsePartitionResult(): Initia
 }
 
 export function decodeInitializeShareGroupStateResponsePartitionResult(r: Reader, version: number): InitializeShareGroupStateResponsePartitionResult {
-  let partition: number
-  partition = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const partition: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   r.skipTaggedFields()
   return { partition, errorCode, errorMessage }
 }

@@ -31,26 +31,22 @@ export function createJoinGroupRequest(): JoinGroupRequest {
 }
 
 export function decodeJoinGroupRequest(r: Reader, version: number): JoinGroupRequest {
-  let groupId: string
-  groupId = version >= 6 ? r.compactString() : r.string()
-  let sessionTimeoutMs: number
-  sessionTimeoutMs = r.int32()
+  const groupId: string = version >= 6 ? r.compactString() : r.string()
+  const sessionTimeoutMs: number = r.int32()
   let rebalanceTimeoutMs: number
   if (version >= 1) {
     rebalanceTimeoutMs = r.int32()
   } else {
     rebalanceTimeoutMs = -1
   }
-  let memberId: string
-  memberId = version >= 6 ? r.compactString() : r.string()
+  const memberId: string = version >= 6 ? r.compactString() : r.string()
   let groupInstanceId: string | null
   if (version >= 5) {
     groupInstanceId = version >= 6 ? r.compactNullableString() : r.nullableString()
   } else {
     groupInstanceId = null
   }
-  let protocolType: string
-  protocolType = version >= 6 ? r.compactString() : r.string()
+  const protocolType: string = version >= 6 ? r.compactString() : r.string()
   let protocols: JoinGroupRequestProtocol[]
   {
     const n = version >= 6 ? r.compactArrayLength(3) : r.arrayLength(6)
@@ -93,7 +89,7 @@ export function encodeJoinGroupRequest(w: Writer, m: JoinGroupRequest, version: 
       w.nullableString(m.groupInstanceId)
     }
   } else {
-    if (!(m.groupInstanceId === null)) unsupportedField('GroupInstanceId', version)
+    if (m.groupInstanceId !== null) unsupportedField('GroupInstanceId', version)
   }
   if (version >= 6) {
     w.compactString(m.protocolType)
@@ -127,10 +123,8 @@ export function createJoinGroupRequestProtocol(): JoinGroupRequestProtocol {
 }
 
 export function decodeJoinGroupRequestProtocol(r: Reader, version: number): JoinGroupRequestProtocol {
-  let name: string
-  name = version >= 6 ? r.compactString() : r.string()
-  let metadata: Buffer
-  metadata = version >= 6 ? r.compactBytes() : r.bytes()
+  const name: string = version >= 6 ? r.compactString() : r.string()
+  const metadata: Buffer = version >= 6 ? r.compactBytes() : r.bytes()
   if (version >= 6) {
     r.skipTaggedFields()
   }
@@ -186,28 +180,23 @@ export function decodeJoinGroupResponse(r: Reader, version: number): JoinGroupRe
   } else {
     throttleTimeMs = 0
   }
-  let errorCode: number
-  errorCode = r.int16()
-  let generationId: number
-  generationId = r.int32()
+  const errorCode: number = r.int16()
+  const generationId: number = r.int32()
   let protocolType: string | null
   if (version >= 7) {
     protocolType = r.compactNullableString()
   } else {
     protocolType = null
   }
-  let protocolName: string | null
-  protocolName = version >= 6 ? (version >= 7 ? r.compactNullableString() : r.compactString()) : (version >= 7 ? r.nullableString() : r.string())
-  let leader: string
-  leader = version >= 6 ? r.compactString() : r.string()
+  const protocolName: string | null = version >= 6 ? (version >= 7 ? r.compactNullableString() : r.compactString()) : (version >= 7 ? r.nullableString() : r.string())
+  const leader: string = version >= 6 ? r.compactString() : r.string()
   let skipAssignment: boolean
   if (version >= 9) {
     skipAssignment = r.bool()
   } else {
     skipAssignment = false
   }
-  let memberId: string
-  memberId = version >= 6 ? r.compactString() : r.string()
+  const memberId: string = version >= 6 ? r.compactString() : r.string()
   let members: JoinGroupResponseMember[]
   {
     const n = version >= 6 ? r.compactArrayLength(4) : r.arrayLength(6)
@@ -246,7 +235,7 @@ export function encodeJoinGroupResponse(w: Writer, m: JoinGroupResponse, version
   if (version >= 9) {
     w.bool(m.skipAssignment)
   } else {
-    if (!(m.skipAssignment === false)) unsupportedField('SkipAssignment', version)
+    if (m.skipAssignment !== false) unsupportedField('SkipAssignment', version)
   }
   if (version >= 6) {
     w.compactString(m.memberId)
@@ -279,16 +268,14 @@ export function createJoinGroupResponseMember(): JoinGroupResponseMember {
 }
 
 export function decodeJoinGroupResponseMember(r: Reader, version: number): JoinGroupResponseMember {
-  let memberId: string
-  memberId = version >= 6 ? r.compactString() : r.string()
+  const memberId: string = version >= 6 ? r.compactString() : r.string()
   let groupInstanceId: string | null
   if (version >= 5) {
     groupInstanceId = version >= 6 ? r.compactNullableString() : r.nullableString()
   } else {
     groupInstanceId = null
   }
-  let metadata: Buffer
-  metadata = version >= 6 ? r.compactBytes() : r.bytes()
+  const metadata: Buffer = version >= 6 ? r.compactBytes() : r.bytes()
   if (version >= 6) {
     r.skipTaggedFields()
   }

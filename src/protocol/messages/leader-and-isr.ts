@@ -31,16 +31,14 @@ export function createLeaderAndIsrRequest(): LeaderAndIsrRequest {
 }
 
 export function decodeLeaderAndIsrRequest(r: Reader, version: number): LeaderAndIsrRequest {
-  let controllerId: number
-  controllerId = r.int32()
+  const controllerId: number = r.int32()
   let isKRaftController: boolean
   if (version >= 7) {
     isKRaftController = r.bool()
   } else {
     isKRaftController = false
   }
-  let controllerEpoch: number
-  controllerEpoch = r.int32()
+  const controllerEpoch: number = r.int32()
   let brokerEpoch: bigint
   if (version >= 2) {
     brokerEpoch = r.int64()
@@ -96,7 +94,7 @@ export function encodeLeaderAndIsrRequest(w: Writer, m: LeaderAndIsrRequest, ver
   if (version >= 7) {
     w.bool(m.isKRaftController)
   } else {
-    if (!(m.isKRaftController === false)) unsupportedField('isKRaftController', version)
+    if (m.isKRaftController !== false) unsupportedField('isKRaftController', version)
   }
   w.int32(m.controllerEpoch)
   if (version >= 2) {
@@ -105,7 +103,7 @@ export function encodeLeaderAndIsrRequest(w: Writer, m: LeaderAndIsrRequest, ver
   if (version >= 5) {
     w.int8(m.type)
   } else {
-    if (!(m.type === 0)) unsupportedField('Type', version)
+    if (m.type !== 0) unsupportedField('Type', version)
   }
   if (version <= 1) {
     {
@@ -114,7 +112,7 @@ export function encodeLeaderAndIsrRequest(w: Writer, m: LeaderAndIsrRequest, ver
       for (let i = 0; i < a.length; i++) encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, a[i], version)
     }
   } else {
-    if (!(m.ungroupedPartitionStates.length === 0)) unsupportedField('UngroupedPartitionStates', version)
+    if (m.ungroupedPartitionStates.length !== 0) unsupportedField('UngroupedPartitionStates', version)
   }
   if (version >= 2) {
     {
@@ -124,7 +122,7 @@ export function encodeLeaderAndIsrRequest(w: Writer, m: LeaderAndIsrRequest, ver
       for (let i = 0; i < a.length; i++) encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w, a[i], version)
     }
   } else {
-    if (!(m.topicStates.length === 0)) unsupportedField('TopicStates', version)
+    if (m.topicStates.length !== 0) unsupportedField('TopicStates', version)
   }
   {
     const a = m.liveLeaders
@@ -176,14 +174,10 @@ export function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, v
   } else {
     topicName = ''
   }
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let controllerEpoch: number
-  controllerEpoch = r.int32()
-  let leader: number
-  leader = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
+  const partitionIndex: number = r.int32()
+  const controllerEpoch: number = r.int32()
+  const leader: number = r.int32()
+  const leaderEpoch: number = r.int32()
   let isr: number[]
   {
     const n = version >= 4 ? r.compactArrayLength(4) : r.arrayLength(4)
@@ -192,8 +186,7 @@ export function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, v
     for (let i = 0; i < n; i++) a.push(r.int32())
     isr = a
   }
-  let partitionEpoch: number
-  partitionEpoch = r.int32()
+  const partitionEpoch: number = r.int32()
   let replicas: number[]
   {
     const n = version >= 4 ? r.compactArrayLength(4) : r.arrayLength(4)
@@ -287,7 +280,7 @@ export function encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, m
   if (version >= 6) {
     w.int8(m.leaderRecoveryState)
   } else {
-    if (!(m.leaderRecoveryState === 0)) unsupportedField('LeaderRecoveryState', version)
+    if (m.leaderRecoveryState !== 0) unsupportedField('LeaderRecoveryState', version)
   }
   if (version >= 4) {
     w.emptyTaggedFields()
@@ -309,8 +302,7 @@ export function createLeaderAndIsrRequestLeaderAndIsrTopicState(): LeaderAndIsrR
 }
 
 export function decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r: Reader, version: number): LeaderAndIsrRequestLeaderAndIsrTopicState {
-  let topicName: string
-  topicName = version >= 4 ? r.compactString() : r.string()
+  const topicName: string = version >= 4 ? r.compactString() : r.string()
   let topicId: Buffer
   if (version >= 5) {
     topicId = r.uuid()
@@ -366,12 +358,9 @@ export function createLeaderAndIsrRequestLeaderAndIsrLiveLeader(): LeaderAndIsrR
 }
 
 export function decodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(r: Reader, version: number): LeaderAndIsrRequestLeaderAndIsrLiveLeader {
-  let brokerId: number
-  brokerId = r.int32()
-  let hostName: string
-  hostName = version >= 4 ? r.compactString() : r.string()
-  let port: number
-  port = r.int32()
+  const brokerId: number = r.int32()
+  const hostName: string = version >= 4 ? r.compactString() : r.string()
+  const port: number = r.int32()
   if (version >= 4) {
     r.skipTaggedFields()
   }
@@ -406,8 +395,7 @@ export function createLeaderAndIsrResponse(): LeaderAndIsrResponse {
 }
 
 export function decodeLeaderAndIsrResponse(r: Reader, version: number): LeaderAndIsrResponse {
-  let errorCode: number
-  errorCode = r.int16()
+  const errorCode: number = r.int16()
   let partitionErrors: LeaderAndIsrResponseLeaderAndIsrPartitionError[]
   if (version <= 4) {
     {
@@ -448,7 +436,7 @@ export function encodeLeaderAndIsrResponse(w: Writer, m: LeaderAndIsrResponse, v
       for (let i = 0; i < a.length; i++) encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, a[i], version)
     }
   } else {
-    if (!(m.partitionErrors.length === 0)) unsupportedField('PartitionErrors', version)
+    if (m.partitionErrors.length !== 0) unsupportedField('PartitionErrors', version)
   }
   if (version >= 5) {
     {
@@ -457,7 +445,7 @@ export function encodeLeaderAndIsrResponse(w: Writer, m: LeaderAndIsrResponse, v
       for (let i = 0; i < a.length; i++) encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w, a[i], version)
     }
   } else {
-    if (!(m.topics.length === 0)) unsupportedField('Topics', version)
+    if (m.topics.length !== 0) unsupportedField('Topics', version)
   }
   if (version >= 4) {
     w.emptyTaggedFields()
@@ -485,10 +473,8 @@ export function decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r: Reader, 
   } else {
     topicName = ''
   }
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
   if (version >= 4) {
     r.skipTaggedFields()
   }
@@ -523,8 +509,7 @@ export function createLeaderAndIsrResponseLeaderAndIsrTopicError(): LeaderAndIsr
 }
 
 export function decodeLeaderAndIsrResponseLeaderAndIsrTopicError(r: Reader, version: number): LeaderAndIsrResponseLeaderAndIsrTopicError {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitionErrors: LeaderAndIsrResponseLeaderAndIsrPartitionError[]
   {
     const n = r.compactArrayLength(7)

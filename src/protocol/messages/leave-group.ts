@@ -21,8 +21,7 @@ export function createLeaveGroupRequest(): LeaveGroupRequest {
 }
 
 export function decodeLeaveGroupRequest(r: Reader, version: number): LeaveGroupRequest {
-  let groupId: string
-  groupId = version >= 4 ? r.compactString() : r.string()
+  const groupId: string = version >= 4 ? r.compactString() : r.string()
   let memberId: string
   if (version <= 2) {
     memberId = r.string()
@@ -56,7 +55,7 @@ export function encodeLeaveGroupRequest(w: Writer, m: LeaveGroupRequest, version
   if (version <= 2) {
     w.string(m.memberId)
   } else {
-    if (!(m.memberId === '')) unsupportedField('MemberId', version)
+    if (m.memberId !== '') unsupportedField('MemberId', version)
   }
   if (version >= 3) {
     {
@@ -66,7 +65,7 @@ export function encodeLeaveGroupRequest(w: Writer, m: LeaveGroupRequest, version
       for (let i = 0; i < a.length; i++) encodeLeaveGroupRequestMemberIdentity(w, a[i], version)
     }
   } else {
-    if (!(m.members.length === 0)) unsupportedField('Members', version)
+    if (m.members.length !== 0) unsupportedField('Members', version)
   }
   if (version >= 4) {
     w.emptyTaggedFields()
@@ -88,10 +87,8 @@ export function createLeaveGroupRequestMemberIdentity(): LeaveGroupRequestMember
 }
 
 export function decodeLeaveGroupRequestMemberIdentity(r: Reader, version: number): LeaveGroupRequestMemberIdentity {
-  let memberId: string
-  memberId = version >= 4 ? r.compactString() : r.string()
-  let groupInstanceId: string | null
-  groupInstanceId = version >= 4 ? r.compactNullableString() : r.nullableString()
+  const memberId: string = version >= 4 ? r.compactString() : r.string()
+  const groupInstanceId: string | null = version >= 4 ? r.compactNullableString() : r.nullableString()
   let reason: string | null
   if (version >= 5) {
     reason = r.compactNullableString()
@@ -144,8 +141,7 @@ export function decodeLeaveGroupResponse(r: Reader, version: number): LeaveGroup
   } else {
     throttleTimeMs = 0
   }
-  let errorCode: number
-  errorCode = r.int16()
+  const errorCode: number = r.int16()
   let members: LeaveGroupResponseMemberResponse[]
   if (version >= 3) {
     {
@@ -177,7 +173,7 @@ export function encodeLeaveGroupResponse(w: Writer, m: LeaveGroupResponse, versi
       for (let i = 0; i < a.length; i++) encodeLeaveGroupResponseMemberResponse(w, a[i], version)
     }
   } else {
-    if (!(m.members.length === 0)) unsupportedField('Members', version)
+    if (m.members.length !== 0) unsupportedField('Members', version)
   }
   if (version >= 4) {
     w.emptyTaggedFields()
@@ -199,12 +195,9 @@ export function createLeaveGroupResponseMemberResponse(): LeaveGroupResponseMemb
 }
 
 export function decodeLeaveGroupResponseMemberResponse(r: Reader, version: number): LeaveGroupResponseMemberResponse {
-  let memberId: string
-  memberId = version >= 4 ? r.compactString() : r.string()
-  let groupInstanceId: string | null
-  groupInstanceId = version >= 4 ? r.compactNullableString() : r.nullableString()
-  let errorCode: number
-  errorCode = r.int16()
+  const memberId: string = version >= 4 ? r.compactString() : r.string()
+  const groupInstanceId: string | null = version >= 4 ? r.compactNullableString() : r.nullableString()
+  const errorCode: number = r.int16()
   if (version >= 4) {
     r.skipTaggedFields()
   }

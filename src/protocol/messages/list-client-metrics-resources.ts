@@ -37,10 +37,8 @@ export function createListClientMetricsResourcesResponse(): ListClientMetricsRes
 }
 
 export function decodeListClientMetricsResourcesResponse(r: Reader, version: number): ListClientMetricsResourcesResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
   let clientMetricsResources: ListClientMetricsResourcesResponseClientMetricsResource[]
   {
     const n = r.compactArrayLength(2)
@@ -75,8 +73,7 @@ export function createListClientMetricsResourcesResponseClientMetricsResource():
 }
 
 export function decodeListClientMetricsResourcesResponseClientMetricsResource(r: Reader, version: number): ListClientMetricsResourcesResponseClientMetricsResource {
-  let name: string
-  name = r.compactString()
+  const name: string = r.compactString()
   r.skipTaggedFields()
   return { name }
 }

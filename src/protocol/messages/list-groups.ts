@@ -57,7 +57,7 @@ export function encodeListGroupsRequest(w: Writer, m: ListGroupsRequest, version
       for (let i = 0; i < a.length; i++) w.compactString(a[i])
     }
   } else {
-    if (!(m.statesFilter.length === 0)) unsupportedField('StatesFilter', version)
+    if (m.statesFilter.length !== 0) unsupportedField('StatesFilter', version)
   }
   if (version >= 5) {
     {
@@ -66,7 +66,7 @@ export function encodeListGroupsRequest(w: Writer, m: ListGroupsRequest, version
       for (let i = 0; i < a.length; i++) w.compactString(a[i])
     }
   } else {
-    if (!(m.typesFilter.length === 0)) unsupportedField('TypesFilter', version)
+    if (m.typesFilter.length !== 0) unsupportedField('TypesFilter', version)
   }
   if (version >= 3) {
     w.emptyTaggedFields()
@@ -94,8 +94,7 @@ export function decodeListGroupsResponse(r: Reader, version: number): ListGroups
   } else {
     throttleTimeMs = 0
   }
-  let errorCode: number
-  errorCode = r.int16()
+  const errorCode: number = r.int16()
   let groups: ListGroupsResponseListedGroup[]
   {
     const n = version >= 3 ? r.compactArrayLength(3) : r.arrayLength(4)
@@ -143,10 +142,8 @@ export function createListGroupsResponseListedGroup(): ListGroupsResponseListedG
 }
 
 export function decodeListGroupsResponseListedGroup(r: Reader, version: number): ListGroupsResponseListedGroup {
-  let groupId: string
-  groupId = version >= 3 ? r.compactString() : r.string()
-  let protocolType: string
-  protocolType = version >= 3 ? r.compactString() : r.string()
+  const groupId: string = version >= 3 ? r.compactString() : r.string()
+  const protocolType: string = version >= 3 ? r.compactString() : r.string()
   let groupState: string
   if (version >= 4) {
     groupState = r.compactString()

@@ -23,8 +23,7 @@ export function createListOffsetsRequest(): ListOffsetsRequest {
 }
 
 export function decodeListOffsetsRequest(r: Reader, version: number): ListOffsetsRequest {
-  let replicaId: number
-  replicaId = r.int32()
+  const replicaId: number = r.int32()
   let isolationLevel: number
   if (version >= 2) {
     isolationLevel = r.int8()
@@ -56,7 +55,7 @@ export function encodeListOffsetsRequest(w: Writer, m: ListOffsetsRequest, versi
   if (version >= 2) {
     w.int8(m.isolationLevel)
   } else {
-    if (!(m.isolationLevel === 0)) unsupportedField('IsolationLevel', version)
+    if (m.isolationLevel !== 0) unsupportedField('IsolationLevel', version)
   }
   {
     const a = m.topics
@@ -85,8 +84,7 @@ export function createListOffsetsRequestListOffsetsTopic(): ListOffsetsRequestLi
 }
 
 export function decodeListOffsetsRequestListOffsetsTopic(r: Reader, version: number): ListOffsetsRequestListOffsetsTopic {
-  let name: string
-  name = version >= 6 ? r.compactString() : r.string()
+  const name: string = version >= 6 ? r.compactString() : r.string()
   let partitions: ListOffsetsRequestListOffsetsPartition[]
   {
     const n = version >= 6 ? r.compactArrayLength(17) : r.arrayLength(12)
@@ -135,16 +133,14 @@ export function createListOffsetsRequestListOffsetsPartition(): ListOffsetsReque
 }
 
 export function decodeListOffsetsRequestListOffsetsPartition(r: Reader, version: number): ListOffsetsRequestListOffsetsPartition {
-  let partitionIndex: number
-  partitionIndex = r.int32()
+  const partitionIndex: number = r.int32()
   let currentLeaderEpoch: number
   if (version >= 4) {
     currentLeaderEpoch = r.int32()
   } else {
     currentLeaderEpoch = -1
   }
-  let timestamp: bigint
-  timestamp = r.int64()
+  const timestamp: bigint = r.int64()
   let maxNumOffsets: number
   if (version <= 0) {
     maxNumOffsets = r.int32()
@@ -166,7 +162,7 @@ export function encodeListOffsetsRequestListOffsetsPartition(w: Writer, m: ListO
   if (version <= 0) {
     w.int32(m.maxNumOffsets)
   } else {
-    if (!(m.maxNumOffsets === 1)) unsupportedField('MaxNumOffsets', version)
+    if (m.maxNumOffsets !== 1) unsupportedField('MaxNumOffsets', version)
   }
   if (version >= 6) {
     w.emptyTaggedFields()
@@ -234,8 +230,7 @@ export function createListOffsetsResponseListOffsetsTopicResponse(): ListOffsets
 }
 
 export function decodeListOffsetsResponseListOffsetsTopicResponse(r: Reader, version: number): ListOffsetsResponseListOffsetsTopicResponse {
-  let name: string
-  name = version >= 6 ? r.compactString() : r.string()
+  const name: string = version >= 6 ? r.compactString() : r.string()
   let partitions: ListOffsetsResponseListOffsetsPartitionResponse[]
   {
     const n = version >= 6 ? r.compactArrayLength(27) : r.arrayLength(10)
@@ -288,10 +283,8 @@ export function createListOffsetsResponseListOffsetsPartitionResponse(): ListOff
 }
 
 export function decodeListOffsetsResponseListOffsetsPartitionResponse(r: Reader, version: number): ListOffsetsResponseListOffsetsPartitionResponse {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
   let oldStyleOffsets: bigint[]
   if (version <= 0) {
     {
@@ -338,22 +331,22 @@ export function encodeListOffsetsResponseListOffsetsPartitionResponse(w: Writer,
       for (let i = 0; i < a.length; i++) w.int64(a[i])
     }
   } else {
-    if (!(m.oldStyleOffsets.length === 0)) unsupportedField('OldStyleOffsets', version)
+    if (m.oldStyleOffsets.length !== 0) unsupportedField('OldStyleOffsets', version)
   }
   if (version >= 1) {
     w.int64(m.timestamp)
   } else {
-    if (!(m.timestamp === -1n)) unsupportedField('Timestamp', version)
+    if (m.timestamp !== -1n) unsupportedField('Timestamp', version)
   }
   if (version >= 1) {
     w.int64(m.offset)
   } else {
-    if (!(m.offset === -1n)) unsupportedField('Offset', version)
+    if (m.offset !== -1n) unsupportedField('Offset', version)
   }
   if (version >= 4) {
     w.int32(m.leaderEpoch)
   } else {
-    if (!(m.leaderEpoch === -1)) unsupportedField('LeaderEpoch', version)
+    if (m.leaderEpoch !== -1) unsupportedField('LeaderEpoch', version)
   }
   if (version >= 6) {
     w.emptyTaggedFields()

@@ -19,8 +19,7 @@ export function createListPartitionReassignmentsRequest(): ListPartitionReassign
 }
 
 export function decodeListPartitionReassignmentsRequest(r: Reader, version: number): ListPartitionReassignmentsRequest {
-  let timeoutMs: number
-  timeoutMs = r.int32()
+  const timeoutMs: number = r.int32()
   let topics: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics[] | null
   {
     const n = r.compactArrayLength(3)
@@ -63,8 +62,7 @@ export function createListPartitionReassignmentsRequestListPartitionReassignment
 }
 
 export function decodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r: Reader, version: number): ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
-  let name: string
-  name = r.compactString()
+  const name: string = r.compactString()
   let partitionIndexes: number[]
   {
     const n = r.compactArrayLength(4)
@@ -104,12 +102,9 @@ export function createListPartitionReassignmentsResponse(): ListPartitionReassig
 }
 
 export function decodeListPartitionReassignmentsResponse(r: Reader, version: number): ListPartitionReassignmentsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   let topics: ListPartitionReassignmentsResponseOngoingTopicReassignment[]
   {
     const n = r.compactArrayLength(3)
@@ -147,8 +142,7 @@ export function createListPartitionReassignmentsResponseOngoingTopicReassignment
 }
 
 export function decodeListPartitionReassignmentsResponseOngoingTopicReassignment(r: Reader, version: number): ListPartitionReassignmentsResponseOngoingTopicReassignment {
-  let name: string
-  name = r.compactString()
+  const name: string = r.compactString()
   let partitions: ListPartitionReassignmentsResponseOngoingPartitionReassignment[]
   {
     const n = r.compactArrayLength(8)
@@ -188,8 +182,7 @@ export function createListPartitionReassignmentsResponseOngoingPartitionReassign
 }
 
 export function decodeListPartitionReassignmentsResponseOngoingPartitionReassignment(r: Reader, version: number): ListPartitionReassignmentsResponseOngoingPartitionReassignment {
-  let partitionIndex: number
-  partitionIndex = r.int32()
+  const partitionIndex: number = r.int32()
   let replicas: number[]
   {
     const n = r.compactArrayLength(4)

@@ -61,7 +61,7 @@ export function encodeListTransactionsRequest(w: Writer, m: ListTransactionsRequ
   if (version >= 1) {
     w.int64(m.durationFilter)
   } else {
-    if (!(m.durationFilter === -1n)) unsupportedField('DurationFilter', version)
+    if (m.durationFilter !== -1n) unsupportedField('DurationFilter', version)
   }
   w.emptyTaggedFields()
 }
@@ -83,10 +83,8 @@ export function createListTransactionsResponse(): ListTransactionsResponse {
 }
 
 export function decodeListTransactionsResponse(r: Reader, version: number): ListTransactionsResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
   let unknownStateFilters: string[]
   {
     const n = r.compactArrayLength(1)
@@ -138,12 +136,9 @@ export function createListTransactionsResponseTransactionState(): ListTransactio
 }
 
 export function decodeListTransactionsResponseTransactionState(r: Reader, version: number): ListTransactionsResponseTransactionState {
-  let transactionalId: string
-  transactionalId = r.compactString()
-  let producerId: bigint
-  producerId = r.int64()
-  let transactionState: string
-  transactionState = r.compactString()
+  const transactionalId: string = r.compactString()
+  const producerId: bigint = r.int64()
+  const transactionState: string = r.compactString()
   r.skipTaggedFields()
   return { transactionalId, producerId, transactionState }
 }

@@ -75,17 +75,17 @@ export function encodeMetadataRequest(w: Writer, m: MetadataRequest, version: nu
   if (version >= 4) {
     w.bool(m.allowAutoTopicCreation)
   } else {
-    if (!(m.allowAutoTopicCreation === true)) unsupportedField('AllowAutoTopicCreation', version)
+    if (m.allowAutoTopicCreation !== true) unsupportedField('AllowAutoTopicCreation', version)
   }
   if (version >= 8 && version <= 10) {
     w.bool(m.includeClusterAuthorizedOperations)
   } else {
-    if (!(m.includeClusterAuthorizedOperations === false)) unsupportedField('IncludeClusterAuthorizedOperations', version)
+    if (m.includeClusterAuthorizedOperations !== false) unsupportedField('IncludeClusterAuthorizedOperations', version)
   }
   if (version >= 8) {
     w.bool(m.includeTopicAuthorizedOperations)
   } else {
-    if (!(m.includeTopicAuthorizedOperations === false)) unsupportedField('IncludeTopicAuthorizedOperations', version)
+    if (m.includeTopicAuthorizedOperations !== false) unsupportedField('IncludeTopicAuthorizedOperations', version)
   }
   if (version >= 9) {
     w.emptyTaggedFields()
@@ -111,8 +111,7 @@ export function decodeMetadataRequestTopic(r: Reader, version: number): Metadata
   } else {
     topicId = Buffer.alloc(16)
   }
-  let name: string | null
-  name = version >= 9 ? (version >= 10 ? r.compactNullableString() : r.compactString()) : (version >= 10 ? r.nullableString() : r.string())
+  const name: string | null = version >= 9 ? (version >= 10 ? r.compactNullableString() : r.compactString()) : (version >= 10 ? r.nullableString() : r.string())
   if (version >= 9) {
     r.skipTaggedFields()
   }
@@ -231,7 +230,7 @@ export function encodeMetadataResponse(w: Writer, m: MetadataResponse, version: 
   if (version >= 8 && version <= 10) {
     w.int32(m.clusterAuthorizedOperations)
   } else {
-    if (!(m.clusterAuthorizedOperations === -2147483648)) unsupportedField('ClusterAuthorizedOperations', version)
+    if (m.clusterAuthorizedOperations !== -2147483648) unsupportedField('ClusterAuthorizedOperations', version)
   }
   if (version >= 9) {
     w.emptyTaggedFields()
@@ -255,12 +254,9 @@ export function createMetadataResponseBroker(): MetadataResponseBroker {
 }
 
 export function decodeMetadataResponseBroker(r: Reader, version: number): MetadataResponseBroker {
-  let nodeId: number
-  nodeId = r.int32()
-  let host: string
-  host = version >= 9 ? r.compactString() : r.string()
-  let port: number
-  port = r.int32()
+  const nodeId: number = r.int32()
+  const host: string = version >= 9 ? r.compactString() : r.string()
+  const port: number = r.int32()
   let rack: string | null
   if (version >= 1) {
     rack = version >= 9 ? r.compactNullableString() : r.nullableString()
@@ -314,10 +310,8 @@ export function createMetadataResponseTopic(): MetadataResponseTopic {
 }
 
 export function decodeMetadataResponseTopic(r: Reader, version: number): MetadataResponseTopic {
-  let errorCode: number
-  errorCode = r.int16()
-  let name: string | null
-  name = version >= 9 ? (version >= 12 ? r.compactNullableString() : r.compactString()) : (version >= 12 ? r.nullableString() : r.string())
+  const errorCode: number = r.int16()
+  const name: string | null = version >= 9 ? (version >= 12 ? r.compactNullableString() : r.compactString()) : (version >= 12 ? r.nullableString() : r.string())
   let topicId: Buffer
   if (version >= 10) {
     topicId = r.uuid()
@@ -374,7 +368,7 @@ export function encodeMetadataResponseTopic(w: Writer, m: MetadataResponseTopic,
   if (version >= 8) {
     w.int32(m.topicAuthorizedOperations)
   } else {
-    if (!(m.topicAuthorizedOperations === -2147483648)) unsupportedField('TopicAuthorizedOperations', version)
+    if (m.topicAuthorizedOperations !== -2147483648) unsupportedField('TopicAuthorizedOperations', version)
   }
   if (version >= 9) {
     w.emptyTaggedFields()
@@ -404,12 +398,9 @@ export function createMetadataResponsePartition(): MetadataResponsePartition {
 }
 
 export function decodeMetadataResponsePartition(r: Reader, version: number): MetadataResponsePartition {
-  let errorCode: number
-  errorCode = r.int16()
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let leaderId: number
-  leaderId = r.int32()
+  const errorCode: number = r.int16()
+  const partitionIndex: number = r.int32()
+  const leaderId: number = r.int32()
   let leaderEpoch: number
   if (version >= 7) {
     leaderEpoch = r.int32()

@@ -27,8 +27,7 @@ export function createOffsetCommitRequest(): OffsetCommitRequest {
 }
 
 export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCommitRequest {
-  let groupId: string
-  groupId = version >= 8 ? r.compactString() : r.string()
+  const groupId: string = version >= 8 ? r.compactString() : r.string()
   let generationIdOrMemberEpoch: number
   if (version >= 1) {
     generationIdOrMemberEpoch = r.int32()
@@ -90,7 +89,7 @@ export function encodeOffsetCommitRequest(w: Writer, m: OffsetCommitRequest, ver
       w.nullableString(m.groupInstanceId)
     }
   } else {
-    if (!(m.groupInstanceId === null)) unsupportedField('GroupInstanceId', version)
+    if (m.groupInstanceId !== null) unsupportedField('GroupInstanceId', version)
   }
   if (version >= 2 && version <= 4) {
     w.int64(m.retentionTimeMs)
@@ -119,8 +118,7 @@ export function createOffsetCommitRequestTopic(): OffsetCommitRequestTopic {
 }
 
 export function decodeOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitRequestTopic {
-  let name: string
-  name = version >= 8 ? r.compactString() : r.string()
+  const name: string = version >= 8 ? r.compactString() : r.string()
   let partitions: OffsetCommitRequestPartition[]
   {
     const n = version >= 8 ? r.compactArrayLength(18) : r.arrayLength(14)
@@ -171,10 +169,8 @@ export function createOffsetCommitRequestPartition(): OffsetCommitRequestPartiti
 }
 
 export function decodeOffsetCommitRequestPartition(r: Reader, version: number): OffsetCommitRequestPartition {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let committedOffset: bigint
-  committedOffset = r.int64()
+  const partitionIndex: number = r.int32()
+  const committedOffset: bigint = r.int64()
   let committedLeaderEpoch: number
   if (version >= 6) {
     committedLeaderEpoch = r.int32()
@@ -187,8 +183,7 @@ export function decodeOffsetCommitRequestPartition(r: Reader, version: number): 
   } else {
     commitTimestamp = -1n
   }
-  let committedMetadata: string | null
-  committedMetadata = version >= 8 ? r.compactNullableString() : r.nullableString()
+  const committedMetadata: string | null = version >= 8 ? r.compactNullableString() : r.nullableString()
   if (version >= 8) {
     r.skipTaggedFields()
   }
@@ -204,7 +199,7 @@ export function encodeOffsetCommitRequestPartition(w: Writer, m: OffsetCommitReq
   if (version === 1) {
     w.int64(m.commitTimestamp)
   } else {
-    if (!(m.commitTimestamp === -1n)) unsupportedField('CommitTimestamp', version)
+    if (m.commitTimestamp !== -1n) unsupportedField('CommitTimestamp', version)
   }
   if (version >= 8) {
     w.compactNullableString(m.committedMetadata)
@@ -277,8 +272,7 @@ export function createOffsetCommitResponseTopic(): OffsetCommitResponseTopic {
 }
 
 export function decodeOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommitResponseTopic {
-  let name: string
-  name = version >= 8 ? r.compactString() : r.string()
+  const name: string = version >= 8 ? r.compactString() : r.string()
   let partitions: OffsetCommitResponsePartition[]
   {
     const n = version >= 8 ? r.compactArrayLength(7) : r.arrayLength(6)
@@ -323,10 +317,8 @@ export function createOffsetCommitResponsePartition(): OffsetCommitResponseParti
 }
 
 export function decodeOffsetCommitResponsePartition(r: Reader, version: number): OffsetCommitResponsePartition {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
   if (version >= 8) {
     r.skipTaggedFields()
   }

@@ -19,8 +19,7 @@ export function createOffsetDeleteRequest(): OffsetDeleteRequest {
 }
 
 export function decodeOffsetDeleteRequest(r: Reader, version: number): OffsetDeleteRequest {
-  let groupId: string
-  groupId = r.string()
+  const groupId: string = r.string()
   let topics: OffsetDeleteRequestTopic[]
   {
     const n = r.arrayLength(6)
@@ -54,8 +53,7 @@ export function createOffsetDeleteRequestTopic(): OffsetDeleteRequestTopic {
 }
 
 export function decodeOffsetDeleteRequestTopic(r: Reader, version: number): OffsetDeleteRequestTopic {
-  let name: string
-  name = r.string()
+  const name: string = r.string()
   let partitions: OffsetDeleteRequestPartition[]
   {
     const n = r.arrayLength(4)
@@ -87,8 +85,7 @@ export function createOffsetDeleteRequestPartition(): OffsetDeleteRequestPartiti
 }
 
 export function decodeOffsetDeleteRequestPartition(r: Reader, version: number): OffsetDeleteRequestPartition {
-  let partitionIndex: number
-  partitionIndex = r.int32()
+  const partitionIndex: number = r.int32()
   return { partitionIndex }
 }
 
@@ -111,10 +108,8 @@ export function createOffsetDeleteResponse(): OffsetDeleteResponse {
 }
 
 export function decodeOffsetDeleteResponse(r: Reader, version: number): OffsetDeleteResponse {
-  let errorCode: number
-  errorCode = r.int16()
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const errorCode: number = r.int16()
+  const throttleTimeMs: number = r.int32()
   let topics: OffsetDeleteResponseTopic[]
   {
     const n = r.arrayLength(6)
@@ -149,8 +144,7 @@ export function createOffsetDeleteResponseTopic(): OffsetDeleteResponseTopic {
 }
 
 export function decodeOffsetDeleteResponseTopic(r: Reader, version: number): OffsetDeleteResponseTopic {
-  let name: string
-  name = r.string()
+  const name: string = r.string()
   let partitions: OffsetDeleteResponsePartition[]
   {
     const n = r.arrayLength(6)
@@ -184,10 +178,8 @@ export function createOffsetDeleteResponsePartition(): OffsetDeleteResponseParti
 }
 
 export function decodeOffsetDeleteResponsePartition(r: Reader, version: number): OffsetDeleteResponsePartition {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
   return { partitionIndex, errorCode }
 }
 

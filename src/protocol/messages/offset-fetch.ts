@@ -77,7 +77,7 @@ export function encodeOffsetFetchRequest(w: Writer, m: OffsetFetchRequest, versi
       w.string(m.groupId)
     }
   } else {
-    if (!(m.groupId === '')) unsupportedField('GroupId', version)
+    if (m.groupId !== '') unsupportedField('GroupId', version)
   }
   if (version <= 7) {
     {
@@ -102,12 +102,12 @@ export function encodeOffsetFetchRequest(w: Writer, m: OffsetFetchRequest, versi
       for (let i = 0; i < a.length; i++) encodeOffsetFetchRequestGroup(w, a[i], version)
     }
   } else {
-    if (!(m.groups.length === 0)) unsupportedField('Groups', version)
+    if (m.groups.length !== 0) unsupportedField('Groups', version)
   }
   if (version >= 7) {
     w.bool(m.requireStable)
   } else {
-    if (!(m.requireStable === false)) unsupportedField('RequireStable', version)
+    if (m.requireStable !== false) unsupportedField('RequireStable', version)
   }
   if (version >= 6) {
     w.emptyTaggedFields()
@@ -127,8 +127,7 @@ export function createOffsetFetchRequestTopic(): OffsetFetchRequestTopic {
 }
 
 export function decodeOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchRequestTopic {
-  let name: string
-  name = version >= 6 ? r.compactString() : r.string()
+  const name: string = version >= 6 ? r.compactString() : r.string()
   let partitionIndexes: number[]
   {
     const n = version >= 6 ? r.compactArrayLength(4) : r.arrayLength(4)
@@ -177,8 +176,7 @@ export function createOffsetFetchRequestGroup(): OffsetFetchRequestGroup {
 }
 
 export function decodeOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchRequestGroup {
-  let groupId: string
-  groupId = r.compactString()
+  const groupId: string = r.compactString()
   let memberId: string | null
   if (version >= 9) {
     memberId = r.compactNullableString()
@@ -239,8 +237,7 @@ export function createOffsetFetchRequestTopics(): OffsetFetchRequestTopics {
 }
 
 export function decodeOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRequestTopics {
-  let name: string
-  name = r.compactString()
+  const name: string = r.compactString()
   let partitionIndexes: number[]
   {
     const n = r.compactArrayLength(4)
@@ -334,7 +331,7 @@ export function encodeOffsetFetchResponse(w: Writer, m: OffsetFetchResponse, ver
       for (let i = 0; i < a.length; i++) encodeOffsetFetchResponseTopic(w, a[i], version)
     }
   } else {
-    if (!(m.topics.length === 0)) unsupportedField('Topics', version)
+    if (m.topics.length !== 0) unsupportedField('Topics', version)
   }
   if (version >= 2 && version <= 7) {
     w.int16(m.errorCode)
@@ -346,7 +343,7 @@ export function encodeOffsetFetchResponse(w: Writer, m: OffsetFetchResponse, ver
       for (let i = 0; i < a.length; i++) encodeOffsetFetchResponseGroup(w, a[i], version)
     }
   } else {
-    if (!(m.groups.length === 0)) unsupportedField('Groups', version)
+    if (m.groups.length !== 0) unsupportedField('Groups', version)
   }
   if (version >= 6) {
     w.emptyTaggedFields()
@@ -366,8 +363,7 @@ export function createOffsetFetchResponseTopic(): OffsetFetchResponseTopic {
 }
 
 export function decodeOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchResponseTopic {
-  let name: string
-  name = version >= 6 ? r.compactString() : r.string()
+  const name: string = version >= 6 ? r.compactString() : r.string()
   let partitions: OffsetFetchResponsePartition[]
   {
     const n = version >= 6 ? r.compactArrayLength(20) : r.arrayLength(16)
@@ -418,20 +414,16 @@ export function createOffsetFetchResponsePartition(): OffsetFetchResponsePartiti
 }
 
 export function decodeOffsetFetchResponsePartition(r: Reader, version: number): OffsetFetchResponsePartition {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let committedOffset: bigint
-  committedOffset = r.int64()
+  const partitionIndex: number = r.int32()
+  const committedOffset: bigint = r.int64()
   let committedLeaderEpoch: number
   if (version >= 5) {
     committedLeaderEpoch = r.int32()
   } else {
     committedLeaderEpoch = -1
   }
-  let metadata: string | null
-  metadata = version >= 6 ? r.compactNullableString() : r.nullableString()
-  let errorCode: number
-  errorCode = r.int16()
+  const metadata: string | null = version >= 6 ? r.compactNullableString() : r.nullableString()
+  const errorCode: number = r.int16()
   if (version >= 6) {
     r.skipTaggedFields()
   }
@@ -470,8 +462,7 @@ export function createOffsetFetchResponseGroup(): OffsetFetchResponseGroup {
 }
 
 export function decodeOffsetFetchResponseGroup(r: Reader, version: number): OffsetFetchResponseGroup {
-  let groupId: string
-  groupId = r.compactString()
+  const groupId: string = r.compactString()
   let topics: OffsetFetchResponseTopics[]
   {
     const n = r.compactArrayLength(3)
@@ -480,8 +471,7 @@ export function decodeOffsetFetchResponseGroup(r: Reader, version: number): Offs
     for (let i = 0; i < n; i++) a.push(decodeOffsetFetchResponseTopics(r, version))
     topics = a
   }
-  let errorCode: number
-  errorCode = r.int16()
+  const errorCode: number = r.int16()
   r.skipTaggedFields()
   return { groupId, topics, errorCode }
 }
@@ -510,8 +500,7 @@ export function createOffsetFetchResponseTopics(): OffsetFetchResponseTopics {
 }
 
 export function decodeOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchResponseTopics {
-  let name: string
-  name = r.compactString()
+  const name: string = r.compactString()
   let partitions: OffsetFetchResponsePartitions[]
   {
     const n = r.compactArrayLength(20)
@@ -553,16 +542,11 @@ export function createOffsetFetchResponsePartitions(): OffsetFetchResponsePartit
 }
 
 export function decodeOffsetFetchResponsePartitions(r: Reader, version: number): OffsetFetchResponsePartitions {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let committedOffset: bigint
-  committedOffset = r.int64()
-  let committedLeaderEpoch: number
-  committedLeaderEpoch = r.int32()
-  let metadata: string | null
-  metadata = r.compactNullableString()
-  let errorCode: number
-  errorCode = r.int16()
+  const partitionIndex: number = r.int32()
+  const committedOffset: bigint = r.int64()
+  const committedLeaderEpoch: number = r.int32()
+  const metadata: string | null = r.compactNullableString()
+  const errorCode: number = r.int16()
   r.skipTaggedFields()
   return { partitionIndex, committedOffset, committedLeaderEpoch, metadata, errorCode }
 }

@@ -67,8 +67,7 @@ export function createOffsetForLeaderEpochRequestOffsetForLeaderTopic(): OffsetF
 }
 
 export function decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: Reader, version: number): OffsetForLeaderEpochRequestOffsetForLeaderTopic {
-  let topic: string
-  topic = version >= 4 ? r.compactString() : r.string()
+  const topic: string = version >= 4 ? r.compactString() : r.string()
   let partitions: OffsetForLeaderEpochRequestOffsetForLeaderPartition[]
   {
     const n = version >= 4 ? r.compactArrayLength(13) : r.arrayLength(8)
@@ -115,16 +114,14 @@ export function createOffsetForLeaderEpochRequestOffsetForLeaderPartition(): Off
 }
 
 export function decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r: Reader, version: number): OffsetForLeaderEpochRequestOffsetForLeaderPartition {
-  let partition: number
-  partition = r.int32()
+  const partition: number = r.int32()
   let currentLeaderEpoch: number
   if (version >= 2) {
     currentLeaderEpoch = r.int32()
   } else {
     currentLeaderEpoch = -1
   }
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
+  const leaderEpoch: number = r.int32()
   if (version >= 4) {
     r.skipTaggedFields()
   }
@@ -203,8 +200,7 @@ export function createOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(): 
 }
 
 export function decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r: Reader, version: number): OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
-  let topic: string
-  topic = version >= 4 ? r.compactString() : r.string()
+  const topic: string = version >= 4 ? r.compactString() : r.string()
   let partitions: OffsetForLeaderEpochResponseEpochEndOffset[]
   {
     const n = version >= 4 ? r.compactArrayLength(19) : r.arrayLength(14)
@@ -253,18 +249,15 @@ export function createOffsetForLeaderEpochResponseEpochEndOffset(): OffsetForLea
 }
 
 export function decodeOffsetForLeaderEpochResponseEpochEndOffset(r: Reader, version: number): OffsetForLeaderEpochResponseEpochEndOffset {
-  let errorCode: number
-  errorCode = r.int16()
-  let partition: number
-  partition = r.int32()
+  const errorCode: number = r.int16()
+  const partition: number = r.int32()
   let leaderEpoch: number
   if (version >= 1) {
     leaderEpoch = r.int32()
   } else {
     leaderEpoch = -1
   }
-  let endOffset: bigint
-  endOffset = r.int64()
+  const endOffset: bigint = r.int64()
   if (version >= 4) {
     r.skipTaggedFields()
   }

@@ -29,10 +29,8 @@ export function decodeProduceRequest(r: Reader, version: number): ProduceRequest
   } else {
     transactionalId = null
   }
-  let acks: number
-  acks = r.int16()
-  let timeoutMs: number
-  timeoutMs = r.int32()
+  const acks: number = r.int16()
+  const timeoutMs: number = r.int32()
   let topicData: ProduceRequestTopicProduceData[]
   {
     const n = version >= 9 ? r.compactArrayLength(3) : r.arrayLength(6)
@@ -55,7 +53,7 @@ export function encodeProduceRequest(w: Writer, m: ProduceRequest, version: numb
       w.nullableString(m.transactionalId)
     }
   } else {
-    if (!(m.transactionalId === null)) unsupportedField('TransactionalId', version)
+    if (m.transactionalId !== null) unsupportedField('TransactionalId', version)
   }
   w.int16(m.acks)
   w.int32(m.timeoutMs)
@@ -83,8 +81,7 @@ export function createProduceRequestTopicProduceData(): ProduceRequestTopicProdu
 }
 
 export function decodeProduceRequestTopicProduceData(r: Reader, version: number): ProduceRequestTopicProduceData {
-  let name: string
-  name = version >= 9 ? r.compactString() : r.string()
+  const name: string = version >= 9 ? r.compactString() : r.string()
   let partitionData: ProduceRequestPartitionProduceData[]
   {
     const n = version >= 9 ? r.compactArrayLength(6) : r.arrayLength(8)
@@ -129,10 +126,8 @@ export function createProduceRequestPartitionProduceData(): ProduceRequestPartit
 }
 
 export function decodeProduceRequestPartitionProduceData(r: Reader, version: number): ProduceRequestPartitionProduceData {
-  let index: number
-  index = r.int32()
-  let records: Buffer | null
-  records = version >= 9 ? r.compactNullableBytes() : r.nullableBytes()
+  const index: number = r.int32()
+  const records: Buffer | null = version >= 9 ? r.compactNullableBytes() : r.nullableBytes()
   if (version >= 9) {
     r.skipTaggedFields()
   }
@@ -218,12 +213,12 @@ export function encodeProduceResponse(w: Writer, m: ProduceResponse, version: nu
   if (version >= 1) {
     w.int32(m.throttleTimeMs)
   }
-  if ((version < 10) && !(m.nodeEndpoints.length === 0)) unsupportedField('NodeEndpoints', version)
+  if ((version < 10) && m.nodeEndpoints.length !== 0) unsupportedField('NodeEndpoints', version)
   if (version >= 9) {
     let tags = 0
-    if (version >= 10 && !(m.nodeEndpoints.length === 0)) tags++
+    if (version >= 10 && m.nodeEndpoints.length !== 0) tags++
     w.uvarint(tags)
-    if (version >= 10 && !(m.nodeEndpoints.length === 0)) {
+    if (version >= 10 && m.nodeEndpoints.length !== 0) {
       w.uvarint(0)
       const t = new Writer(64)
       {
@@ -250,8 +245,7 @@ export function createProduceResponseTopicProduceResponse(): ProduceResponseTopi
 }
 
 export function decodeProduceResponseTopicProduceResponse(r: Reader, version: number): ProduceResponseTopicProduceResponse {
-  let name: string
-  name = version >= 9 ? r.compactString() : r.string()
+  const name: string = version >= 9 ? r.compactString() : r.string()
   let partitionResponses: ProduceResponsePartitionProduceResponse[]
   {
     const n = version >= 9 ? r.compactArrayLength(33) : r.arrayLength(14)
@@ -308,12 +302,9 @@ export function createProduceResponsePartitionProduceResponse(): ProduceResponse
 }
 
 export function decodeProduceResponsePartitionProduceResponse(r: Reader, version: number): ProduceResponsePartitionProduceResponse {
-  let index: number
-  index = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let baseOffset: bigint
-  baseOffset = r.int64()
+  const index: number = r.int32()
+  const errorCode: number = r.int16()
+  const baseOffset: bigint = r.int64()
   let logAppendTimeMs: bigint
   if (version >= 2) {
     logAppendTimeMs = r.int64()
@@ -419,10 +410,8 @@ export function createProduceResponseBatchIndexAndErrorMessage(): ProduceRespons
 }
 
 export function decodeProduceResponseBatchIndexAndErrorMessage(r: Reader, version: number): ProduceResponseBatchIndexAndErrorMessage {
-  let batchIndex: number
-  batchIndex = r.int32()
-  let batchIndexErrorMessage: string | null
-  batchIndexErrorMessage = version >= 9 ? r.compactNullableString() : r.nullableString()
+  const batchIndex: number = r.int32()
+  const batchIndexErrorMessage: string | null = version >= 9 ? r.compactNullableString() : r.nullableString()
   if (version >= 9) {
     r.skipTaggedFields()
   }
@@ -454,10 +443,8 @@ export function createProduceResponseLeaderIdAndEpoch(): ProduceResponseLeaderId
 }
 
 export function decodeProduceResponseLeaderIdAndEpoch(r: Reader, version: number): ProduceResponseLeaderIdAndEpoch {
-  let leaderId: number
-  leaderId = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
+  const leaderId: number = r.int32()
+  const leaderEpoch: number = r.int32()
   r.skipTaggedFields()
   return { leaderId, leaderEpoch }
 }
@@ -492,14 +479,10 @@ export function createProduceResponseNodeEndpoint(): ProduceResponseNodeEndpoint
 }
 
 export function decodeProduceResponseNodeEndpoint(r: Reader, version: number): ProduceResponseNodeEndpoint {
-  let nodeId: number
-  nodeId = r.int32()
-  let host: string
-  host = r.compactString()
-  let port: number
-  port = r.int32()
-  let rack: string | null
-  rack = r.compactNullableString()
+  const nodeId: number = r.int32()
+  const host: string = r.compactString()
+  const port: number = r.int32()
+  const rack: string | null = r.compactNullableString()
   r.skipTaggedFields()
   return { nodeId, host, port, rack }
 }

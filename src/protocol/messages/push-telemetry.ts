@@ -25,16 +25,11 @@ export function createPushTelemetryRequest(): PushTelemetryRequest {
 }
 
 export function decodePushTelemetryRequest(r: Reader, version: number): PushTelemetryRequest {
-  let clientInstanceId: Buffer
-  clientInstanceId = r.uuid()
-  let subscriptionId: number
-  subscriptionId = r.int32()
-  let terminating: boolean
-  terminating = r.bool()
-  let compressionType: number
-  compressionType = r.int8()
-  let metrics: Buffer
-  metrics = r.compactBytes()
+  const clientInstanceId: Buffer = r.uuid()
+  const subscriptionId: number = r.int32()
+  const terminating: boolean = r.bool()
+  const compressionType: number = r.int8()
+  const metrics: Buffer = r.compactBytes()
   r.skipTaggedFields()
   return { clientInstanceId, subscriptionId, terminating, compressionType, metrics }
 }
@@ -61,10 +56,8 @@ export function createPushTelemetryResponse(): PushTelemetryResponse {
 }
 
 export function decodePushTelemetryResponse(r: Reader, version: number): PushTelemetryResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
   r.skipTaggedFields()
   return { throttleTimeMs, errorCode }
 }

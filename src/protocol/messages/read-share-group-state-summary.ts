@@ -19,8 +19,7 @@ export function createReadShareGroupStateSummaryRequest(): ReadShareGroupStateSu
 }
 
 export function decodeReadShareGroupStateSummaryRequest(r: Reader, version: number): ReadShareGroupStateSummaryRequest {
-  let groupId: string
-  groupId = r.compactString()
+  const groupId: string = r.compactString()
   let topics: ReadShareGroupStateSummaryRequestReadStateSummaryData[]
   {
     const n = r.compactArrayLength(18)
@@ -56,8 +55,7 @@ export function createReadShareGroupStateSummaryRequestReadStateSummaryData(): R
 }
 
 export function decodeReadShareGroupStateSummaryRequestReadStateSummaryData(r: Reader, version: number): ReadShareGroupStateSummaryRequestReadStateSummaryData {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: ReadShareGroupStateSummaryRequestPartitionData[]
   {
     const n = r.compactArrayLength(9)
@@ -93,10 +91,8 @@ export function createReadShareGroupStateSummaryRequestPartitionData(): ReadShar
 }
 
 export function decodeReadShareGroupStateSummaryRequestPartitionData(r: Reader, version: number): ReadShareGroupStateSummaryRequestPartitionData {
-  let partition: number
-  partition = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
+  const partition: number = r.int32()
+  const leaderEpoch: number = r.int32()
   r.skipTaggedFields()
   return { partition, leaderEpoch }
 }
@@ -152,8 +148,7 @@ export function createReadShareGroupStateSummaryResponseReadStateSummaryResult()
 }
 
 export function decodeReadShareGroupStateSummaryResponseReadStateSummaryResult(r: Reader, version: number): ReadShareGroupStateSummaryResponseReadStateSummaryResult {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: ReadShareGroupStateSummaryResponsePartitionResult[]
   {
     const n = r.compactArrayLength(20)
@@ -195,16 +190,11 @@ export function createReadShareGroupStateSummaryResponsePartitionResult(): ReadS
 }
 
 export function decodeReadShareGroupStateSummaryResponsePartitionResult(r: Reader, version: number): ReadShareGroupStateSummaryResponsePartitionResult {
-  let partition: number
-  partition = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
-  let stateEpoch: number
-  stateEpoch = r.int32()
-  let startOffset: bigint
-  startOffset = r.int64()
+  const partition: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
+  const stateEpoch: number = r.int32()
+  const startOffset: bigint = r.int64()
   r.skipTaggedFields()
   return { partition, errorCode, errorMessage, stateEpoch, startOffset }
 }

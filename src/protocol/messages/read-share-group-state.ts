@@ -19,8 +19,7 @@ export function createReadShareGroupStateRequest(): ReadShareGroupStateRequest {
 }
 
 export function decodeReadShareGroupStateRequest(r: Reader, version: number): ReadShareGroupStateRequest {
-  let groupId: string
-  groupId = r.compactString()
+  const groupId: string = r.compactString()
   let topics: ReadShareGroupStateRequestReadStateData[]
   {
     const n = r.compactArrayLength(18)
@@ -56,8 +55,7 @@ export function createReadShareGroupStateRequestReadStateData(): ReadShareGroupS
 }
 
 export function decodeReadShareGroupStateRequestReadStateData(r: Reader, version: number): ReadShareGroupStateRequestReadStateData {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: ReadShareGroupStateRequestPartitionData[]
   {
     const n = r.compactArrayLength(9)
@@ -93,10 +91,8 @@ export function createReadShareGroupStateRequestPartitionData(): ReadShareGroupS
 }
 
 export function decodeReadShareGroupStateRequestPartitionData(r: Reader, version: number): ReadShareGroupStateRequestPartitionData {
-  let partition: number
-  partition = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
+  const partition: number = r.int32()
+  const leaderEpoch: number = r.int32()
   r.skipTaggedFields()
   return { partition, leaderEpoch }
 }
@@ -152,8 +148,7 @@ export function createReadShareGroupStateResponseReadStateResult(): ReadShareGro
 }
 
 export function decodeReadShareGroupStateResponseReadStateResult(r: Reader, version: number): ReadShareGroupStateResponseReadStateResult {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: ReadShareGroupStateResponsePartitionResult[]
   {
     const n = r.compactArrayLength(21)
@@ -197,16 +192,11 @@ export function createReadShareGroupStateResponsePartitionResult(): ReadShareGro
 }
 
 export function decodeReadShareGroupStateResponsePartitionResult(r: Reader, version: number): ReadShareGroupStateResponsePartitionResult {
-  let partition: number
-  partition = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
-  let stateEpoch: number
-  stateEpoch = r.int32()
-  let startOffset: bigint
-  startOffset = r.int64()
+  const partition: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
+  const stateEpoch: number = r.int32()
+  const startOffset: bigint = r.int64()
   let stateBatches: ReadShareGroupStateResponseStateBatch[]
   {
     const n = r.compactArrayLength(20)
@@ -250,14 +240,10 @@ export function createReadShareGroupStateResponseStateBatch(): ReadShareGroupSta
 }
 
 export function decodeReadShareGroupStateResponseStateBatch(r: Reader, version: number): ReadShareGroupStateResponseStateBatch {
-  let firstOffset: bigint
-  firstOffset = r.int64()
-  let lastOffset: bigint
-  lastOffset = r.int64()
-  let deliveryState: number
-  deliveryState = r.int8()
-  let deliveryCount: number
-  deliveryCount = r.int16()
+  const firstOffset: bigint = r.int64()
+  const lastOffset: bigint = r.int64()
+  const deliveryState: number = r.int8()
+  const deliveryCount: number = r.int16()
   r.skipTaggedFields()
   return { firstOffset, lastOffset, deliveryState, deliveryCount }
 }

@@ -21,12 +21,9 @@ export function createRemoveRaftVoterRequest(): RemoveRaftVoterRequest {
 }
 
 export function decodeRemoveRaftVoterRequest(r: Reader, version: number): RemoveRaftVoterRequest {
-  let clusterId: string | null
-  clusterId = r.compactNullableString()
-  let voterId: number
-  voterId = r.int32()
-  let voterDirectoryId: Buffer
-  voterDirectoryId = r.uuid()
+  const clusterId: string | null = r.compactNullableString()
+  const voterId: number = r.int32()
+  const voterDirectoryId: Buffer = r.uuid()
   r.skipTaggedFields()
   return { clusterId, voterId, voterDirectoryId }
 }
@@ -53,12 +50,9 @@ export function createRemoveRaftVoterResponse(): RemoveRaftVoterResponse {
 }
 
 export function decodeRemoveRaftVoterResponse(r: Reader, version: number): RemoveRaftVoterResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   r.skipTaggedFields()
   return { throttleTimeMs, errorCode, errorMessage }
 }

@@ -19,10 +19,8 @@ export function createRenewDelegationTokenRequest(): RenewDelegationTokenRequest
 }
 
 export function decodeRenewDelegationTokenRequest(r: Reader, version: number): RenewDelegationTokenRequest {
-  let hmac: Buffer
-  hmac = version >= 2 ? r.compactBytes() : r.bytes()
-  let renewPeriodMs: bigint
-  renewPeriodMs = r.int64()
+  const hmac: Buffer = version >= 2 ? r.compactBytes() : r.bytes()
+  const renewPeriodMs: bigint = r.int64()
   if (version >= 2) {
     r.skipTaggedFields()
   }
@@ -56,12 +54,9 @@ export function createRenewDelegationTokenResponse(): RenewDelegationTokenRespon
 }
 
 export function decodeRenewDelegationTokenResponse(r: Reader, version: number): RenewDelegationTokenResponse {
-  let errorCode: number
-  errorCode = r.int16()
-  let expiryTimestampMs: bigint
-  expiryTimestampMs = r.int64()
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const errorCode: number = r.int16()
+  const expiryTimestampMs: bigint = r.int64()
+  const throttleTimeMs: number = r.int32()
   if (version >= 2) {
     r.skipTaggedFields()
   }

@@ -17,8 +17,7 @@ export function createSaslAuthenticateRequest(): SaslAuthenticateRequest {
 }
 
 export function decodeSaslAuthenticateRequest(r: Reader, version: number): SaslAuthenticateRequest {
-  let authBytes: Buffer
-  authBytes = version >= 2 ? r.compactBytes() : r.bytes()
+  const authBytes: Buffer = version >= 2 ? r.compactBytes() : r.bytes()
   if (version >= 2) {
     r.skipTaggedFields()
   }
@@ -53,12 +52,9 @@ export function createSaslAuthenticateResponse(): SaslAuthenticateResponse {
 }
 
 export function decodeSaslAuthenticateResponse(r: Reader, version: number): SaslAuthenticateResponse {
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = version >= 2 ? r.compactNullableString() : r.nullableString()
-  let authBytes: Buffer
-  authBytes = version >= 2 ? r.compactBytes() : r.bytes()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = version >= 2 ? r.compactNullableString() : r.nullableString()
+  const authBytes: Buffer = version >= 2 ? r.compactBytes() : r.bytes()
   let sessionLifetimeMs: bigint
   if (version >= 1) {
     sessionLifetimeMs = r.int64()

@@ -17,8 +17,7 @@ export function createSaslHandshakeRequest(): SaslHandshakeRequest {
 }
 
 export function decodeSaslHandshakeRequest(r: Reader, version: number): SaslHandshakeRequest {
-  let mechanism: string
-  mechanism = r.string()
+  const mechanism: string = r.string()
   return { mechanism }
 }
 
@@ -39,8 +38,7 @@ export function createSaslHandshakeResponse(): SaslHandshakeResponse {
 }
 
 export function decodeSaslHandshakeResponse(r: Reader, version: number): SaslHandshakeResponse {
-  let errorCode: number
-  errorCode = r.int16()
+  const errorCode: number = r.int16()
   let mechanisms: string[]
   {
     const n = r.arrayLength(2)

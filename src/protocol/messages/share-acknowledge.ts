@@ -23,12 +23,9 @@ export function createShareAcknowledgeRequest(): ShareAcknowledgeRequest {
 }
 
 export function decodeShareAcknowledgeRequest(r: Reader, version: number): ShareAcknowledgeRequest {
-  let groupId: string | null
-  groupId = r.compactNullableString()
-  let memberId: string | null
-  memberId = r.compactNullableString()
-  let shareSessionEpoch: number
-  shareSessionEpoch = r.int32()
+  const groupId: string | null = r.compactNullableString()
+  const memberId: string | null = r.compactNullableString()
+  const shareSessionEpoch: number = r.int32()
   let topics: ShareAcknowledgeRequestAcknowledgeTopic[]
   {
     const n = r.compactArrayLength(18)
@@ -66,8 +63,7 @@ export function createShareAcknowledgeRequestAcknowledgeTopic(): ShareAcknowledg
 }
 
 export function decodeShareAcknowledgeRequestAcknowledgeTopic(r: Reader, version: number): ShareAcknowledgeRequestAcknowledgeTopic {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: ShareAcknowledgeRequestAcknowledgePartition[]
   {
     const n = r.compactArrayLength(6)
@@ -103,8 +99,7 @@ export function createShareAcknowledgeRequestAcknowledgePartition(): ShareAcknow
 }
 
 export function decodeShareAcknowledgeRequestAcknowledgePartition(r: Reader, version: number): ShareAcknowledgeRequestAcknowledgePartition {
-  let partitionIndex: number
-  partitionIndex = r.int32()
+  const partitionIndex: number = r.int32()
   let acknowledgementBatches: ShareAcknowledgeRequestAcknowledgementBatch[]
   {
     const n = r.compactArrayLength(18)
@@ -142,10 +137,8 @@ export function createShareAcknowledgeRequestAcknowledgementBatch(): ShareAcknow
 }
 
 export function decodeShareAcknowledgeRequestAcknowledgementBatch(r: Reader, version: number): ShareAcknowledgeRequestAcknowledgementBatch {
-  let firstOffset: bigint
-  firstOffset = r.int64()
-  let lastOffset: bigint
-  lastOffset = r.int64()
+  const firstOffset: bigint = r.int64()
+  const lastOffset: bigint = r.int64()
   let acknowledgeTypes: number[]
   {
     const n = r.compactArrayLength(1)
@@ -188,12 +181,9 @@ export function createShareAcknowledgeResponse(): ShareAcknowledgeResponse {
 }
 
 export function decodeShareAcknowledgeResponse(r: Reader, version: number): ShareAcknowledgeResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   let responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[]
   {
     const n = r.compactArrayLength(18)
@@ -244,8 +234,7 @@ export function createShareAcknowledgeResponseShareAcknowledgeTopicResponse(): S
 }
 
 export function decodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Reader, version: number): ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: ShareAcknowledgeResponsePartitionData[]
   {
     const n = r.compactArrayLength(17)
@@ -285,14 +274,10 @@ export function createShareAcknowledgeResponsePartitionData(): ShareAcknowledgeR
 }
 
 export function decodeShareAcknowledgeResponsePartitionData(r: Reader, version: number): ShareAcknowledgeResponsePartitionData {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
-  let currentLeader: ShareAcknowledgeResponseLeaderIdAndEpoch
-  currentLeader = decodeShareAcknowledgeResponseLeaderIdAndEpoch(r, version)
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
+  const currentLeader: ShareAcknowledgeResponseLeaderIdAndEpoch = decodeShareAcknowledgeResponseLeaderIdAndEpoch(r, version)
   r.skipTaggedFields()
   return { partitionIndex, errorCode, errorMessage, currentLeader }
 }
@@ -318,10 +303,8 @@ export function createShareAcknowledgeResponseLeaderIdAndEpoch(): ShareAcknowled
 }
 
 export function decodeShareAcknowledgeResponseLeaderIdAndEpoch(r: Reader, version: number): ShareAcknowledgeResponseLeaderIdAndEpoch {
-  let leaderId: number
-  leaderId = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
+  const leaderId: number = r.int32()
+  const leaderEpoch: number = r.int32()
   r.skipTaggedFields()
   return { leaderId, leaderEpoch }
 }
@@ -349,14 +332,10 @@ export function createShareAcknowledgeResponseNodeEndpoint(): ShareAcknowledgeRe
 }
 
 export function decodeShareAcknowledgeResponseNodeEndpoint(r: Reader, version: number): ShareAcknowledgeResponseNodeEndpoint {
-  let nodeId: number
-  nodeId = r.int32()
-  let host: string
-  host = r.compactString()
-  let port: number
-  port = r.int32()
-  let rack: string | null
-  rack = r.compactNullableString()
+  const nodeId: number = r.int32()
+  const host: string = r.compactString()
+  const port: number = r.int32()
+  const rack: string | null = r.compactNullableString()
   r.skipTaggedFields()
   return { nodeId, host, port, rack }
 }

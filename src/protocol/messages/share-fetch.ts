@@ -31,18 +31,12 @@ export function createShareFetchRequest(): ShareFetchRequest {
 }
 
 export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchRequest {
-  let groupId: string | null
-  groupId = r.compactNullableString()
-  let memberId: string | null
-  memberId = r.compactNullableString()
-  let shareSessionEpoch: number
-  shareSessionEpoch = r.int32()
-  let maxWaitMs: number
-  maxWaitMs = r.int32()
-  let minBytes: number
-  minBytes = r.int32()
-  let maxBytes: number
-  maxBytes = r.int32()
+  const groupId: string | null = r.compactNullableString()
+  const memberId: string | null = r.compactNullableString()
+  const shareSessionEpoch: number = r.int32()
+  const maxWaitMs: number = r.int32()
+  const minBytes: number = r.int32()
+  const maxBytes: number = r.int32()
   let topics: ShareFetchRequestFetchTopic[]
   {
     const n = r.compactArrayLength(18)
@@ -96,8 +90,7 @@ export function createShareFetchRequestFetchTopic(): ShareFetchRequestFetchTopic
 }
 
 export function decodeShareFetchRequestFetchTopic(r: Reader, version: number): ShareFetchRequestFetchTopic {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: ShareFetchRequestFetchPartition[]
   {
     const n = r.compactArrayLength(10)
@@ -135,10 +128,8 @@ export function createShareFetchRequestFetchPartition(): ShareFetchRequestFetchP
 }
 
 export function decodeShareFetchRequestFetchPartition(r: Reader, version: number): ShareFetchRequestFetchPartition {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let partitionMaxBytes: number
-  partitionMaxBytes = r.int32()
+  const partitionIndex: number = r.int32()
+  const partitionMaxBytes: number = r.int32()
   let acknowledgementBatches: ShareFetchRequestAcknowledgementBatch[]
   {
     const n = r.compactArrayLength(18)
@@ -177,10 +168,8 @@ export function createShareFetchRequestAcknowledgementBatch(): ShareFetchRequest
 }
 
 export function decodeShareFetchRequestAcknowledgementBatch(r: Reader, version: number): ShareFetchRequestAcknowledgementBatch {
-  let firstOffset: bigint
-  firstOffset = r.int64()
-  let lastOffset: bigint
-  lastOffset = r.int64()
+  const firstOffset: bigint = r.int64()
+  const lastOffset: bigint = r.int64()
   let acknowledgeTypes: number[]
   {
     const n = r.compactArrayLength(1)
@@ -217,8 +206,7 @@ export function createShareFetchRequestForgottenTopic(): ShareFetchRequestForgot
 }
 
 export function decodeShareFetchRequestForgottenTopic(r: Reader, version: number): ShareFetchRequestForgottenTopic {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: number[]
   {
     const n = r.compactArrayLength(4)
@@ -260,12 +248,9 @@ export function createShareFetchResponse(): ShareFetchResponse {
 }
 
 export function decodeShareFetchResponse(r: Reader, version: number): ShareFetchResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   let responses: ShareFetchResponseShareFetchableTopicResponse[]
   {
     const n = r.compactArrayLength(18)
@@ -316,8 +301,7 @@ export function createShareFetchResponseShareFetchableTopicResponse(): ShareFetc
 }
 
 export function decodeShareFetchResponseShareFetchableTopicResponse(r: Reader, version: number): ShareFetchResponseShareFetchableTopicResponse {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: ShareFetchResponsePartitionData[]
   {
     const n = r.compactArrayLength(22)
@@ -365,20 +349,13 @@ export function createShareFetchResponsePartitionData(): ShareFetchResponseParti
 }
 
 export function decodeShareFetchResponsePartitionData(r: Reader, version: number): ShareFetchResponsePartitionData {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
-  let acknowledgeErrorCode: number
-  acknowledgeErrorCode = r.int16()
-  let acknowledgeErrorMessage: string | null
-  acknowledgeErrorMessage = r.compactNullableString()
-  let currentLeader: ShareFetchResponseLeaderIdAndEpoch
-  currentLeader = decodeShareFetchResponseLeaderIdAndEpoch(r, version)
-  let records: Buffer | null
-  records = r.compactNullableBytes()
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
+  const acknowledgeErrorCode: number = r.int16()
+  const acknowledgeErrorMessage: string | null = r.compactNullableString()
+  const currentLeader: ShareFetchResponseLeaderIdAndEpoch = decodeShareFetchResponseLeaderIdAndEpoch(r, version)
+  const records: Buffer | null = r.compactNullableBytes()
   let acquiredRecords: ShareFetchResponseAcquiredRecords[]
   {
     const n = r.compactArrayLength(19)
@@ -420,10 +397,8 @@ export function createShareFetchResponseLeaderIdAndEpoch(): ShareFetchResponseLe
 }
 
 export function decodeShareFetchResponseLeaderIdAndEpoch(r: Reader, version: number): ShareFetchResponseLeaderIdAndEpoch {
-  let leaderId: number
-  leaderId = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
+  const leaderId: number = r.int32()
+  const leaderEpoch: number = r.int32()
   r.skipTaggedFields()
   return { leaderId, leaderEpoch }
 }
@@ -449,12 +424,9 @@ export function createShareFetchResponseAcquiredRecords(): ShareFetchResponseAcq
 }
 
 export function decodeShareFetchResponseAcquiredRecords(r: Reader, version: number): ShareFetchResponseAcquiredRecords {
-  let firstOffset: bigint
-  firstOffset = r.int64()
-  let lastOffset: bigint
-  lastOffset = r.int64()
-  let deliveryCount: number
-  deliveryCount = r.int16()
+  const firstOffset: bigint = r.int64()
+  const lastOffset: bigint = r.int64()
+  const deliveryCount: number = r.int16()
   r.skipTaggedFields()
   return { firstOffset, lastOffset, deliveryCount }
 }
@@ -483,14 +455,10 @@ export function createShareFetchResponseNodeEndpoint(): ShareFetchResponseNodeEn
 }
 
 export function decodeShareFetchResponseNodeEndpoint(r: Reader, version: number): ShareFetchResponseNodeEndpoint {
-  let nodeId: number
-  nodeId = r.int32()
-  let host: string
-  host = r.compactString()
-  let port: number
-  port = r.int32()
-  let rack: string | null
-  rack = r.compactNullableString()
+  const nodeId: number = r.int32()
+  const host: string = r.compactString()
+  const port: number = r.int32()
+  const rack: string | null = r.compactNullableString()
   r.skipTaggedFields()
   return { nodeId, host, port, rack }
 }

@@ -27,8 +27,7 @@ export function decodeShareGroupDescribeRequest(r: Reader, version: number): Sha
     for (let i = 0; i < n; i++) a.push(r.compactString())
     groupIds = a
   }
-  let includeAuthorizedOperations: boolean
-  includeAuthorizedOperations = r.bool()
+  const includeAuthorizedOperations: boolean = r.bool()
   r.skipTaggedFields()
   return { groupIds, includeAuthorizedOperations }
 }
@@ -56,8 +55,7 @@ export function createShareGroupDescribeResponse(): ShareGroupDescribeResponse {
 }
 
 export function decodeShareGroupDescribeResponse(r: Reader, version: number): ShareGroupDescribeResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let groups: ShareGroupDescribeResponseDescribedGroup[]
   {
     const n = r.compactArrayLength(20)
@@ -95,10 +93,8 @@ export function createShareGroupDescribeResponseTopicPartitions(): ShareGroupDes
 }
 
 export function decodeShareGroupDescribeResponseTopicPartitions(r: Reader, version: number): ShareGroupDescribeResponseTopicPartitions {
-  let topicId: Buffer
-  topicId = r.uuid()
-  let topicName: string
-  topicName = r.compactString()
+  const topicId: Buffer = r.uuid()
+  const topicName: string = r.compactString()
   let partitions: number[]
   {
     const n = r.compactArrayLength(4)
@@ -181,20 +177,13 @@ export function createShareGroupDescribeResponseDescribedGroup(): ShareGroupDesc
 }
 
 export function decodeShareGroupDescribeResponseDescribedGroup(r: Reader, version: number): ShareGroupDescribeResponseDescribedGroup {
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
-  let groupId: string
-  groupId = r.compactString()
-  let groupState: string
-  groupState = r.compactString()
-  let groupEpoch: number
-  groupEpoch = r.int32()
-  let assignmentEpoch: number
-  assignmentEpoch = r.int32()
-  let assignorName: string
-  assignorName = r.compactString()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
+  const groupId: string = r.compactString()
+  const groupState: string = r.compactString()
+  const groupEpoch: number = r.int32()
+  const assignmentEpoch: number = r.int32()
+  const assignorName: string = r.compactString()
   let members: ShareGroupDescribeResponseMember[]
   {
     const n = r.compactArrayLength(12)
@@ -203,8 +192,7 @@ export function decodeShareGroupDescribeResponseDescribedGroup(r: Reader, versio
     for (let i = 0; i < n; i++) a.push(decodeShareGroupDescribeResponseMember(r, version))
     members = a
   }
-  let authorizedOperations: number
-  authorizedOperations = r.int32()
+  const authorizedOperations: number = r.int32()
   r.skipTaggedFields()
   return { errorCode, errorMessage, groupId, groupState, groupEpoch, assignmentEpoch, assignorName, members, authorizedOperations }
 }
@@ -249,16 +237,11 @@ export function createShareGroupDescribeResponseMember(): ShareGroupDescribeResp
 }
 
 export function decodeShareGroupDescribeResponseMember(r: Reader, version: number): ShareGroupDescribeResponseMember {
-  let memberId: string
-  memberId = r.compactString()
-  let rackId: string | null
-  rackId = r.compactNullableString()
-  let memberEpoch: number
-  memberEpoch = r.int32()
-  let clientId: string
-  clientId = r.compactString()
-  let clientHost: string
-  clientHost = r.compactString()
+  const memberId: string = r.compactString()
+  const rackId: string | null = r.compactNullableString()
+  const memberEpoch: number = r.int32()
+  const clientId: string = r.compactString()
+  const clientHost: string = r.compactString()
   let subscribedTopicNames: string[]
   {
     const n = r.compactArrayLength(1)
@@ -267,8 +250,7 @@ export function decodeShareGroupDescribeResponseMember(r: Reader, version: numbe
     for (let i = 0; i < n; i++) a.push(r.compactString())
     subscribedTopicNames = a
   }
-  let assignment: ShareGroupDescribeResponseAssignment
-  assignment = decodeShareGroupDescribeResponseAssignment(r, version)
+  const assignment: ShareGroupDescribeResponseAssignment = decodeShareGroupDescribeResponseAssignment(r, version)
   r.skipTaggedFields()
   return { memberId, rackId, memberEpoch, clientId, clientHost, subscribedTopicNames, assignment }
 }

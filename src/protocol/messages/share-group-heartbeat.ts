@@ -25,14 +25,10 @@ export function createShareGroupHeartbeatRequest(): ShareGroupHeartbeatRequest {
 }
 
 export function decodeShareGroupHeartbeatRequest(r: Reader, version: number): ShareGroupHeartbeatRequest {
-  let groupId: string
-  groupId = r.compactString()
-  let memberId: string
-  memberId = r.compactString()
-  let memberEpoch: number
-  memberEpoch = r.int32()
-  let rackId: string | null
-  rackId = r.compactNullableString()
+  const groupId: string = r.compactString()
+  const memberId: string = r.compactString()
+  const memberEpoch: number = r.int32()
+  const rackId: string | null = r.compactNullableString()
   let subscribedTopicNames: string[] | null
   {
     const n = r.compactArrayLength(1)
@@ -88,20 +84,13 @@ export function createShareGroupHeartbeatResponse(): ShareGroupHeartbeatResponse
 }
 
 export function decodeShareGroupHeartbeatResponse(r: Reader, version: number): ShareGroupHeartbeatResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
-  let memberId: string | null
-  memberId = r.compactNullableString()
-  let memberEpoch: number
-  memberEpoch = r.int32()
-  let heartbeatIntervalMs: number
-  heartbeatIntervalMs = r.int32()
-  let assignment: ShareGroupHeartbeatResponseAssignment | null
-  assignment = r.int8() < 0 ? null : decodeShareGroupHeartbeatResponseAssignment(r, version)
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
+  const memberId: string | null = r.compactNullableString()
+  const memberEpoch: number = r.int32()
+  const heartbeatIntervalMs: number = r.int32()
+  const assignment: ShareGroupHeartbeatResponseAssignment | null = r.int8() < 0 ? null : decodeShareGroupHeartbeatResponseAssignment(r, version)
   r.skipTaggedFields()
   return { throttleTimeMs, errorCode, errorMessage, memberId, memberEpoch, heartbeatIntervalMs, assignment }
 }
@@ -135,8 +124,7 @@ export function createShareGroupHeartbeatResponseTopicPartitions(): ShareGroupHe
 }
 
 export function decodeShareGroupHeartbeatResponseTopicPartitions(r: Reader, version: number): ShareGroupHeartbeatResponseTopicPartitions {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: number[]
   {
     const n = r.compactArrayLength(4)

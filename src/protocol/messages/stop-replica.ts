@@ -31,16 +31,14 @@ export function createStopReplicaRequest(): StopReplicaRequest {
 }
 
 export function decodeStopReplicaRequest(r: Reader, version: number): StopReplicaRequest {
-  let controllerId: number
-  controllerId = r.int32()
+  const controllerId: number = r.int32()
   let isKRaftController: boolean
   if (version >= 4) {
     isKRaftController = r.bool()
   } else {
     isKRaftController = false
   }
-  let controllerEpoch: number
-  controllerEpoch = r.int32()
+  const controllerEpoch: number = r.int32()
   let brokerEpoch: bigint
   if (version >= 1) {
     brokerEpoch = r.int64()
@@ -100,7 +98,7 @@ export function encodeStopReplicaRequest(w: Writer, m: StopReplicaRequest, versi
   if (version >= 4) {
     w.bool(m.isKRaftController)
   } else {
-    if (!(m.isKRaftController === false)) unsupportedField('isKRaftController', version)
+    if (m.isKRaftController !== false) unsupportedField('isKRaftController', version)
   }
   w.int32(m.controllerEpoch)
   if (version >= 1) {
@@ -109,7 +107,7 @@ export function encodeStopReplicaRequest(w: Writer, m: StopReplicaRequest, versi
   if (version <= 2) {
     w.bool(m.deletePartitions)
   } else {
-    if (!(m.deletePartitions === false)) unsupportedField('DeletePartitions', version)
+    if (m.deletePartitions !== false) unsupportedField('DeletePartitions', version)
   }
   if (version <= 0) {
     {
@@ -118,7 +116,7 @@ export function encodeStopReplicaRequest(w: Writer, m: StopReplicaRequest, versi
       for (let i = 0; i < a.length; i++) encodeStopReplicaRequestStopReplicaPartitionV0(w, a[i], version)
     }
   } else {
-    if (!(m.ungroupedPartitions.length === 0)) unsupportedField('UngroupedPartitions', version)
+    if (m.ungroupedPartitions.length !== 0) unsupportedField('UngroupedPartitions', version)
   }
   if (version >= 1 && version <= 2) {
     {
@@ -128,7 +126,7 @@ export function encodeStopReplicaRequest(w: Writer, m: StopReplicaRequest, versi
       for (let i = 0; i < a.length; i++) encodeStopReplicaRequestStopReplicaTopicV1(w, a[i], version)
     }
   } else {
-    if (!(m.topics.length === 0)) unsupportedField('Topics', version)
+    if (m.topics.length !== 0) unsupportedField('Topics', version)
   }
   if (version >= 3) {
     {
@@ -137,7 +135,7 @@ export function encodeStopReplicaRequest(w: Writer, m: StopReplicaRequest, versi
       for (let i = 0; i < a.length; i++) encodeStopReplicaRequestStopReplicaTopicState(w, a[i], version)
     }
   } else {
-    if (!(m.topicStates.length === 0)) unsupportedField('TopicStates', version)
+    if (m.topicStates.length !== 0) unsupportedField('TopicStates', version)
   }
   if (version >= 2) {
     w.emptyTaggedFields()
@@ -157,10 +155,8 @@ export function createStopReplicaRequestStopReplicaPartitionV0(): StopReplicaReq
 }
 
 export function decodeStopReplicaRequestStopReplicaPartitionV0(r: Reader, version: number): StopReplicaRequestStopReplicaPartitionV0 {
-  let topicName: string
-  topicName = r.string()
-  let partitionIndex: number
-  partitionIndex = r.int32()
+  const topicName: string = r.string()
+  const partitionIndex: number = r.int32()
   return { topicName, partitionIndex }
 }
 
@@ -182,8 +178,7 @@ export function createStopReplicaRequestStopReplicaTopicV1(): StopReplicaRequest
 }
 
 export function decodeStopReplicaRequestStopReplicaTopicV1(r: Reader, version: number): StopReplicaRequestStopReplicaTopicV1 {
-  let name: string
-  name = version >= 2 ? r.compactString() : r.string()
+  const name: string = version >= 2 ? r.compactString() : r.string()
   let partitionIndexes: number[]
   {
     const n = version >= 2 ? r.compactArrayLength(4) : r.arrayLength(4)
@@ -228,8 +223,7 @@ export function createStopReplicaRequestStopReplicaTopicState(): StopReplicaRequ
 }
 
 export function decodeStopReplicaRequestStopReplicaTopicState(r: Reader, version: number): StopReplicaRequestStopReplicaTopicState {
-  let topicName: string
-  topicName = r.compactString()
+  const topicName: string = r.compactString()
   let partitionStates: StopReplicaRequestStopReplicaPartitionState[]
   {
     const n = r.compactArrayLength(10)
@@ -267,12 +261,9 @@ export function createStopReplicaRequestStopReplicaPartitionState(): StopReplica
 }
 
 export function decodeStopReplicaRequestStopReplicaPartitionState(r: Reader, version: number): StopReplicaRequestStopReplicaPartitionState {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
-  let deletePartition: boolean
-  deletePartition = r.bool()
+  const partitionIndex: number = r.int32()
+  const leaderEpoch: number = r.int32()
+  const deletePartition: boolean = r.bool()
   r.skipTaggedFields()
   return { partitionIndex, leaderEpoch, deletePartition }
 }
@@ -297,8 +288,7 @@ export function createStopReplicaResponse(): StopReplicaResponse {
 }
 
 export function decodeStopReplicaResponse(r: Reader, version: number): StopReplicaResponse {
-  let errorCode: number
-  errorCode = r.int16()
+  const errorCode: number = r.int16()
   let partitionErrors: StopReplicaResponseStopReplicaPartitionError[]
   {
     const n = version >= 2 ? r.compactArrayLength(8) : r.arrayLength(8)
@@ -341,12 +331,9 @@ export function createStopReplicaResponseStopReplicaPartitionError(): StopReplic
 }
 
 export function decodeStopReplicaResponseStopReplicaPartitionError(r: Reader, version: number): StopReplicaResponseStopReplicaPartitionError {
-  let topicName: string
-  topicName = version >= 2 ? r.compactString() : r.string()
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const topicName: string = version >= 2 ? r.compactString() : r.string()
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
   if (version >= 2) {
     r.skipTaggedFields()
   }

@@ -29,12 +29,9 @@ export function createSyncGroupRequest(): SyncGroupRequest {
 }
 
 export function decodeSyncGroupRequest(r: Reader, version: number): SyncGroupRequest {
-  let groupId: string
-  groupId = version >= 4 ? r.compactString() : r.string()
-  let generationId: number
-  generationId = r.int32()
-  let memberId: string
-  memberId = version >= 4 ? r.compactString() : r.string()
+  const groupId: string = version >= 4 ? r.compactString() : r.string()
+  const generationId: number = r.int32()
+  const memberId: string = version >= 4 ? r.compactString() : r.string()
   let groupInstanceId: string | null
   if (version >= 3) {
     groupInstanceId = version >= 4 ? r.compactNullableString() : r.nullableString()
@@ -86,7 +83,7 @@ export function encodeSyncGroupRequest(w: Writer, m: SyncGroupRequest, version: 
       w.nullableString(m.groupInstanceId)
     }
   } else {
-    if (!(m.groupInstanceId === null)) unsupportedField('GroupInstanceId', version)
+    if (m.groupInstanceId !== null) unsupportedField('GroupInstanceId', version)
   }
   if (version >= 5) {
     w.compactNullableString(m.protocolType)
@@ -118,10 +115,8 @@ export function createSyncGroupRequestAssignment(): SyncGroupRequestAssignment {
 }
 
 export function decodeSyncGroupRequestAssignment(r: Reader, version: number): SyncGroupRequestAssignment {
-  let memberId: string
-  memberId = version >= 4 ? r.compactString() : r.string()
-  let assignment: Buffer
-  assignment = version >= 4 ? r.compactBytes() : r.bytes()
+  const memberId: string = version >= 4 ? r.compactString() : r.string()
+  const assignment: Buffer = version >= 4 ? r.compactBytes() : r.bytes()
   if (version >= 4) {
     r.skipTaggedFields()
   }
@@ -169,8 +164,7 @@ export function decodeSyncGroupResponse(r: Reader, version: number): SyncGroupRe
   } else {
     throttleTimeMs = 0
   }
-  let errorCode: number
-  errorCode = r.int16()
+  const errorCode: number = r.int16()
   let protocolType: string | null
   if (version >= 5) {
     protocolType = r.compactNullableString()
@@ -183,8 +177,7 @@ export function decodeSyncGroupResponse(r: Reader, version: number): SyncGroupRe
   } else {
     protocolName = null
   }
-  let assignment: Buffer
-  assignment = version >= 4 ? r.compactBytes() : r.bytes()
+  const assignment: Buffer = version >= 4 ? r.compactBytes() : r.bytes()
   if (version >= 4) {
     r.skipTaggedFields()
   }

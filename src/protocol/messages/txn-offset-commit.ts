@@ -31,14 +31,10 @@ export function createTxnOffsetCommitRequest(): TxnOffsetCommitRequest {
 }
 
 export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOffsetCommitRequest {
-  let transactionalId: string
-  transactionalId = version >= 3 ? r.compactString() : r.string()
-  let groupId: string
-  groupId = version >= 3 ? r.compactString() : r.string()
-  let producerId: bigint
-  producerId = r.int64()
-  let producerEpoch: number
-  producerEpoch = r.int16()
+  const transactionalId: string = version >= 3 ? r.compactString() : r.string()
+  const groupId: string = version >= 3 ? r.compactString() : r.string()
+  const producerId: bigint = r.int64()
+  const producerEpoch: number = r.int16()
   let generationId: number
   if (version >= 3) {
     generationId = r.int32()
@@ -87,17 +83,17 @@ export function encodeTxnOffsetCommitRequest(w: Writer, m: TxnOffsetCommitReques
   if (version >= 3) {
     w.int32(m.generationId)
   } else {
-    if (!(m.generationId === -1)) unsupportedField('GenerationId', version)
+    if (m.generationId !== -1) unsupportedField('GenerationId', version)
   }
   if (version >= 3) {
     w.compactString(m.memberId)
   } else {
-    if (!(m.memberId === '')) unsupportedField('MemberId', version)
+    if (m.memberId !== '') unsupportedField('MemberId', version)
   }
   if (version >= 3) {
     w.compactNullableString(m.groupInstanceId)
   } else {
-    if (!(m.groupInstanceId === null)) unsupportedField('GroupInstanceId', version)
+    if (m.groupInstanceId !== null) unsupportedField('GroupInstanceId', version)
   }
   {
     const a = m.topics
@@ -123,8 +119,7 @@ export function createTxnOffsetCommitRequestTopic(): TxnOffsetCommitRequestTopic
 }
 
 export function decodeTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetCommitRequestTopic {
-  let name: string
-  name = version >= 3 ? r.compactString() : r.string()
+  const name: string = version >= 3 ? r.compactString() : r.string()
   let partitions: TxnOffsetCommitRequestPartition[]
   {
     const n = version >= 3 ? r.compactArrayLength(18) : r.arrayLength(14)
@@ -173,18 +168,15 @@ export function createTxnOffsetCommitRequestPartition(): TxnOffsetCommitRequestP
 }
 
 export function decodeTxnOffsetCommitRequestPartition(r: Reader, version: number): TxnOffsetCommitRequestPartition {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let committedOffset: bigint
-  committedOffset = r.int64()
+  const partitionIndex: number = r.int32()
+  const committedOffset: bigint = r.int64()
   let committedLeaderEpoch: number
   if (version >= 2) {
     committedLeaderEpoch = r.int32()
   } else {
     committedLeaderEpoch = -1
   }
-  let committedMetadata: string | null
-  committedMetadata = version >= 3 ? r.compactNullableString() : r.nullableString()
+  const committedMetadata: string | null = version >= 3 ? r.compactNullableString() : r.nullableString()
   if (version >= 3) {
     r.skipTaggedFields()
   }
@@ -220,8 +212,7 @@ export function createTxnOffsetCommitResponse(): TxnOffsetCommitResponse {
 }
 
 export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOffsetCommitResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
+  const throttleTimeMs: number = r.int32()
   let topics: TxnOffsetCommitResponseTopic[]
   {
     const n = version >= 3 ? r.compactArrayLength(3) : r.arrayLength(6)
@@ -262,8 +253,7 @@ export function createTxnOffsetCommitResponseTopic(): TxnOffsetCommitResponseTop
 }
 
 export function decodeTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffsetCommitResponseTopic {
-  let name: string
-  name = version >= 3 ? r.compactString() : r.string()
+  const name: string = version >= 3 ? r.compactString() : r.string()
   let partitions: TxnOffsetCommitResponsePartition[]
   {
     const n = version >= 3 ? r.compactArrayLength(7) : r.arrayLength(6)
@@ -308,10 +298,8 @@ export function createTxnOffsetCommitResponsePartition(): TxnOffsetCommitRespons
 }
 
 export function decodeTxnOffsetCommitResponsePartition(r: Reader, version: number): TxnOffsetCommitResponsePartition {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
   if (version >= 3) {
     r.skipTaggedFields()
   }

@@ -17,8 +17,7 @@ export function createUnregisterBrokerRequest(): UnregisterBrokerRequest {
 }
 
 export function decodeUnregisterBrokerRequest(r: Reader, version: number): UnregisterBrokerRequest {
-  let brokerId: number
-  brokerId = r.int32()
+  const brokerId: number = r.int32()
   r.skipTaggedFields()
   return { brokerId }
 }
@@ -43,12 +42,9 @@ export function createUnregisterBrokerResponse(): UnregisterBrokerResponse {
 }
 
 export function decodeUnregisterBrokerResponse(r: Reader, version: number): UnregisterBrokerResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   r.skipTaggedFields()
   return { throttleTimeMs, errorCode, errorMessage }
 }

@@ -21,8 +21,7 @@ export function createUpdateFeaturesRequest(): UpdateFeaturesRequest {
 }
 
 export function decodeUpdateFeaturesRequest(r: Reader, version: number): UpdateFeaturesRequest {
-  let timeoutMs: number
-  timeoutMs = r.int32()
+  const timeoutMs: number = r.int32()
   let featureUpdates: UpdateFeaturesRequestFeatureUpdateKey[]
   {
     const n = r.compactArrayLength(5)
@@ -51,7 +50,7 @@ export function encodeUpdateFeaturesRequest(w: Writer, m: UpdateFeaturesRequest,
   if (version >= 1) {
     w.bool(m.validateOnly)
   } else {
-    if (!(m.validateOnly === false)) unsupportedField('ValidateOnly', version)
+    if (m.validateOnly !== false) unsupportedField('ValidateOnly', version)
   }
   w.emptyTaggedFields()
 }
@@ -73,10 +72,8 @@ export function createUpdateFeaturesRequestFeatureUpdateKey(): UpdateFeaturesReq
 }
 
 export function decodeUpdateFeaturesRequestFeatureUpdateKey(r: Reader, version: number): UpdateFeaturesRequestFeatureUpdateKey {
-  let feature: string
-  feature = r.compactString()
-  let maxVersionLevel: number
-  maxVersionLevel = r.int16()
+  const feature: string = r.compactString()
+  const maxVersionLevel: number = r.int16()
   let allowDowngrade: boolean
   if (version <= 0) {
     allowDowngrade = r.bool()
@@ -99,12 +96,12 @@ export function encodeUpdateFeaturesRequestFeatureUpdateKey(w: Writer, m: Update
   if (version <= 0) {
     w.bool(m.allowDowngrade)
   } else {
-    if (!(m.allowDowngrade === false)) unsupportedField('AllowDowngrade', version)
+    if (m.allowDowngrade !== false) unsupportedField('AllowDowngrade', version)
   }
   if (version >= 1) {
     w.int8(m.upgradeType)
   } else {
-    if (!(m.upgradeType === 1)) unsupportedField('UpgradeType', version)
+    if (m.upgradeType !== 1) unsupportedField('UpgradeType', version)
   }
   w.emptyTaggedFields()
 }
@@ -126,12 +123,9 @@ export function createUpdateFeaturesResponse(): UpdateFeaturesResponse {
 }
 
 export function decodeUpdateFeaturesResponse(r: Reader, version: number): UpdateFeaturesResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   let results: UpdateFeaturesResponseUpdatableFeatureResult[]
   if (version <= 1) {
     {
@@ -177,12 +171,9 @@ export function createUpdateFeaturesResponseUpdatableFeatureResult(): UpdateFeat
 }
 
 export function decodeUpdateFeaturesResponseUpdatableFeatureResult(r: Reader, version: number): UpdateFeaturesResponseUpdatableFeatureResult {
-  let feature: string
-  feature = r.compactString()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const feature: string = r.compactString()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   r.skipTaggedFields()
   return { feature, errorCode, errorMessage }
 }

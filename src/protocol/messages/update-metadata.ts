@@ -31,8 +31,7 @@ export function createUpdateMetadataRequest(): UpdateMetadataRequest {
 }
 
 export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateMetadataRequest {
-  let controllerId: number
-  controllerId = r.int32()
+  const controllerId: number = r.int32()
   let isKRaftController: boolean
   if (version >= 8) {
     isKRaftController = r.bool()
@@ -40,8 +39,7 @@ export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateM
     isKRaftController = false
   }
   let type: number = 0
-  let controllerEpoch: number
-  controllerEpoch = r.int32()
+  const controllerEpoch: number = r.int32()
   let brokerEpoch: bigint
   if (version >= 5) {
     brokerEpoch = r.int64()
@@ -106,9 +104,9 @@ export function encodeUpdateMetadataRequest(w: Writer, m: UpdateMetadataRequest,
   if (version >= 8) {
     w.bool(m.isKRaftController)
   } else {
-    if (!(m.isKRaftController === false)) unsupportedField('isKRaftController', version)
+    if (m.isKRaftController !== false) unsupportedField('isKRaftController', version)
   }
-  if ((version < 8) && !(m.type === 0)) unsupportedField('Type', version)
+  if ((version < 8) && m.type !== 0) unsupportedField('Type', version)
   w.int32(m.controllerEpoch)
   if (version >= 5) {
     w.int64(m.brokerEpoch)
@@ -120,7 +118,7 @@ export function encodeUpdateMetadataRequest(w: Writer, m: UpdateMetadataRequest,
       for (let i = 0; i < a.length; i++) encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, a[i], version)
     }
   } else {
-    if (!(m.ungroupedPartitionStates.length === 0)) unsupportedField('UngroupedPartitionStates', version)
+    if (m.ungroupedPartitionStates.length !== 0) unsupportedField('UngroupedPartitionStates', version)
   }
   if (version >= 5) {
     {
@@ -130,7 +128,7 @@ export function encodeUpdateMetadataRequest(w: Writer, m: UpdateMetadataRequest,
       for (let i = 0; i < a.length; i++) encodeUpdateMetadataRequestUpdateMetadataTopicState(w, a[i], version)
     }
   } else {
-    if (!(m.topicStates.length === 0)) unsupportedField('TopicStates', version)
+    if (m.topicStates.length !== 0) unsupportedField('TopicStates', version)
   }
   {
     const a = m.liveBrokers
@@ -140,9 +138,9 @@ export function encodeUpdateMetadataRequest(w: Writer, m: UpdateMetadataRequest,
   }
   if (version >= 6) {
     let tags = 0
-    if (version >= 8 && !(m.type === 0)) tags++
+    if (version >= 8 && m.type !== 0) tags++
     w.uvarint(tags)
-    if (version >= 8 && !(m.type === 0)) {
+    if (version >= 8 && m.type !== 0) {
       w.uvarint(0)
       w.uvarint(1)
       w.int8(m.type)
@@ -183,14 +181,10 @@ export function decodeUpdateMetadataRequestUpdateMetadataPartitionState(r: Reade
   } else {
     topicName = ''
   }
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let controllerEpoch: number
-  controllerEpoch = r.int32()
-  let leader: number
-  leader = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
+  const partitionIndex: number = r.int32()
+  const controllerEpoch: number = r.int32()
+  const leader: number = r.int32()
+  const leaderEpoch: number = r.int32()
   let isr: number[]
   {
     const n = version >= 6 ? r.compactArrayLength(4) : r.arrayLength(4)
@@ -199,8 +193,7 @@ export function decodeUpdateMetadataRequestUpdateMetadataPartitionState(r: Reade
     for (let i = 0; i < n; i++) a.push(r.int32())
     isr = a
   }
-  let zkVersion: number
-  zkVersion = r.int32()
+  const zkVersion: number = r.int32()
   let replicas: number[]
   {
     const n = version >= 6 ? r.compactArrayLength(4) : r.arrayLength(4)
@@ -276,8 +269,7 @@ export function createUpdateMetadataRequestUpdateMetadataTopicState(): UpdateMet
 }
 
 export function decodeUpdateMetadataRequestUpdateMetadataTopicState(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataTopicState {
-  let topicName: string
-  topicName = version >= 6 ? r.compactString() : r.string()
+  const topicName: string = version >= 6 ? r.compactString() : r.string()
   let topicId: Buffer
   if (version >= 7) {
     topicId = r.uuid()
@@ -337,8 +329,7 @@ export function createUpdateMetadataRequestUpdateMetadataBroker(): UpdateMetadat
 }
 
 export function decodeUpdateMetadataRequestUpdateMetadataBroker(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataBroker {
-  let id: number
-  id = r.int32()
+  const id: number = r.int32()
   let v0Host: string
   if (version <= 0) {
     v0Host = r.string()
@@ -420,18 +411,15 @@ export function createUpdateMetadataRequestUpdateMetadataEndpoint(): UpdateMetad
 }
 
 export function decodeUpdateMetadataRequestUpdateMetadataEndpoint(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataEndpoint {
-  let port: number
-  port = r.int32()
-  let host: string
-  host = version >= 6 ? r.compactString() : r.string()
+  const port: number = r.int32()
+  const host: string = version >= 6 ? r.compactString() : r.string()
   let listener: string
   if (version >= 3) {
     listener = version >= 6 ? r.compactString() : r.string()
   } else {
     listener = ''
   }
-  let securityProtocol: number
-  securityProtocol = r.int16()
+  const securityProtocol: number = r.int16()
   if (version >= 6) {
     r.skipTaggedFields()
   }
@@ -469,8 +457,7 @@ export function createUpdateMetadataResponse(): UpdateMetadataResponse {
 }
 
 export function decodeUpdateMetadataResponse(r: Reader, version: number): UpdateMetadataResponse {
-  let errorCode: number
-  errorCode = r.int16()
+  const errorCode: number = r.int16()
   if (version >= 6) {
     r.skipTaggedFields()
   }

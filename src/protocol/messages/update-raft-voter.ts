@@ -27,14 +27,10 @@ export function createUpdateRaftVoterRequest(): UpdateRaftVoterRequest {
 }
 
 export function decodeUpdateRaftVoterRequest(r: Reader, version: number): UpdateRaftVoterRequest {
-  let clusterId: string | null
-  clusterId = r.compactNullableString()
-  let currentLeaderEpoch: number
-  currentLeaderEpoch = r.int32()
-  let voterId: number
-  voterId = r.int32()
-  let voterDirectoryId: Buffer
-  voterDirectoryId = r.uuid()
+  const clusterId: string | null = r.compactNullableString()
+  const currentLeaderEpoch: number = r.int32()
+  const voterId: number = r.int32()
+  const voterDirectoryId: Buffer = r.uuid()
   let listeners: UpdateRaftVoterRequestListener[]
   {
     const n = r.compactArrayLength(5)
@@ -43,8 +39,7 @@ export function decodeUpdateRaftVoterRequest(r: Reader, version: number): Update
     for (let i = 0; i < n; i++) a.push(decodeUpdateRaftVoterRequestListener(r, version))
     listeners = a
   }
-  let kRaftVersionFeature: UpdateRaftVoterRequestKRaftVersionFeature
-  kRaftVersionFeature = decodeUpdateRaftVoterRequestKRaftVersionFeature(r, version)
+  const kRaftVersionFeature: UpdateRaftVoterRequestKRaftVersionFeature = decodeUpdateRaftVoterRequestKRaftVersionFeature(r, version)
   r.skipTaggedFields()
   return { clusterId, currentLeaderEpoch, voterId, voterDirectoryId, listeners, kRaftVersionFeature }
 }
@@ -78,12 +73,9 @@ export function createUpdateRaftVoterRequestListener(): UpdateRaftVoterRequestLi
 }
 
 export function decodeUpdateRaftVoterRequestListener(r: Reader, version: number): UpdateRaftVoterRequestListener {
-  let name: string
-  name = r.compactString()
-  let host: string
-  host = r.compactString()
-  let port: number
-  port = r.uint16()
+  const name: string = r.compactString()
+  const host: string = r.compactString()
+  const port: number = r.uint16()
   r.skipTaggedFields()
   return { name, host, port }
 }
@@ -108,10 +100,8 @@ export function createUpdateRaftVoterRequestKRaftVersionFeature(): UpdateRaftVot
 }
 
 export function decodeUpdateRaftVoterRequestKRaftVersionFeature(r: Reader, version: number): UpdateRaftVoterRequestKRaftVersionFeature {
-  let minSupportedVersion: number
-  minSupportedVersion = r.int16()
-  let maxSupportedVersion: number
-  maxSupportedVersion = r.int16()
+  const minSupportedVersion: number = r.int16()
+  const maxSupportedVersion: number = r.int16()
   r.skipTaggedFields()
   return { minSupportedVersion, maxSupportedVersion }
 }
@@ -137,10 +127,8 @@ export function createUpdateRaftVoterResponse(): UpdateRaftVoterResponse {
 }
 
 export function decodeUpdateRaftVoterResponse(r: Reader, version: number): UpdateRaftVoterResponse {
-  let throttleTimeMs: number
-  throttleTimeMs = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const throttleTimeMs: number = r.int32()
+  const errorCode: number = r.int16()
   let currentLeader: UpdateRaftVoterResponseCurrentLeader = createUpdateRaftVoterResponseCurrentLeader()
   for (let t = r.uvarint(); t > 0; t--) {
     const tag = r.uvarint()
@@ -189,14 +177,10 @@ export function createUpdateRaftVoterResponseCurrentLeader(): UpdateRaftVoterRes
 }
 
 export function decodeUpdateRaftVoterResponseCurrentLeader(r: Reader, version: number): UpdateRaftVoterResponseCurrentLeader {
-  let leaderId: number
-  leaderId = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
-  let host: string
-  host = r.compactString()
-  let port: number
-  port = r.int32()
+  const leaderId: number = r.int32()
+  const leaderEpoch: number = r.int32()
+  const host: string = r.compactString()
+  const port: number = r.int32()
   r.skipTaggedFields()
   return { leaderId, leaderEpoch, host, port }
 }

@@ -21,8 +21,7 @@ export function createVoteRequest(): VoteRequest {
 }
 
 export function decodeVoteRequest(r: Reader, version: number): VoteRequest {
-  let clusterId: string | null
-  clusterId = r.compactNullableString()
+  const clusterId: string | null = r.compactNullableString()
   let voterId: number
   if (version >= 1) {
     voterId = r.int32()
@@ -67,8 +66,7 @@ export function createVoteRequestTopicData(): VoteRequestTopicData {
 }
 
 export function decodeVoteRequestTopicData(r: Reader, version: number): VoteRequestTopicData {
-  let topicName: string
-  topicName = r.compactString()
+  const topicName: string = r.compactString()
   let partitions: VoteRequestPartitionData[]
   {
     const n = r.compactArrayLength(25)
@@ -114,12 +112,9 @@ export function createVoteRequestPartitionData(): VoteRequestPartitionData {
 }
 
 export function decodeVoteRequestPartitionData(r: Reader, version: number): VoteRequestPartitionData {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let candidateEpoch: number
-  candidateEpoch = r.int32()
-  let candidateId: number
-  candidateId = r.int32()
+  const partitionIndex: number = r.int32()
+  const candidateEpoch: number = r.int32()
+  const candidateId: number = r.int32()
   let candidateDirectoryId: Buffer
   if (version >= 1) {
     candidateDirectoryId = r.uuid()
@@ -132,10 +127,8 @@ export function decodeVoteRequestPartitionData(r: Reader, version: number): Vote
   } else {
     voterDirectoryId = Buffer.alloc(16)
   }
-  let lastOffsetEpoch: number
-  lastOffsetEpoch = r.int32()
-  let lastOffset: bigint
-  lastOffset = r.int64()
+  const lastOffsetEpoch: number = r.int32()
+  const lastOffset: bigint = r.int64()
   r.skipTaggedFields()
   return { partitionIndex, candidateEpoch, candidateId, candidateDirectoryId, voterDirectoryId, lastOffsetEpoch, lastOffset }
 }
@@ -170,8 +163,7 @@ export function createVoteResponse(): VoteResponse {
 }
 
 export function decodeVoteResponse(r: Reader, version: number): VoteResponse {
-  let errorCode: number
-  errorCode = r.int16()
+  const errorCode: number = r.int16()
   let topics: VoteResponseTopicData[]
   {
     const n = r.compactArrayLength(3)
@@ -213,11 +205,11 @@ export function encodeVoteResponse(w: Writer, m: VoteResponse, version: number):
     w.compactArrayLength(a.length)
     for (let i = 0; i < a.length; i++) encodeVoteResponseTopicData(w, a[i], version)
   }
-  if ((version < 1) && !(m.nodeEndpoints.length === 0)) unsupportedField('NodeEndpoints', version)
+  if ((version < 1) && m.nodeEndpoints.length !== 0) unsupportedField('NodeEndpoints', version)
   let tags = 0
-  if (version >= 1 && !(m.nodeEndpoints.length === 0)) tags++
+  if (version >= 1 && m.nodeEndpoints.length !== 0) tags++
   w.uvarint(tags)
-  if (version >= 1 && !(m.nodeEndpoints.length === 0)) {
+  if (version >= 1 && m.nodeEndpoints.length !== 0) {
     w.uvarint(0)
     const t = new Writer(64)
     {
@@ -243,8 +235,7 @@ export function createVoteResponseTopicData(): VoteResponseTopicData {
 }
 
 export function decodeVoteResponseTopicData(r: Reader, version: number): VoteResponseTopicData {
-  let topicName: string
-  topicName = r.compactString()
+  const topicName: string = r.compactString()
   let partitions: VoteResponsePartitionData[]
   {
     const n = r.compactArrayLength(16)
@@ -286,16 +277,11 @@ export function createVoteResponsePartitionData(): VoteResponsePartitionData {
 }
 
 export function decodeVoteResponsePartitionData(r: Reader, version: number): VoteResponsePartitionData {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let leaderId: number
-  leaderId = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
-  let voteGranted: boolean
-  voteGranted = r.bool()
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
+  const leaderId: number = r.int32()
+  const leaderEpoch: number = r.int32()
+  const voteGranted: boolean = r.bool()
   r.skipTaggedFields()
   return { partitionIndex, errorCode, leaderId, leaderEpoch, voteGranted }
 }
@@ -324,12 +310,9 @@ export function createVoteResponseNodeEndpoint(): VoteResponseNodeEndpoint {
 }
 
 export function decodeVoteResponseNodeEndpoint(r: Reader, version: number): VoteResponseNodeEndpoint {
-  let nodeId: number
-  nodeId = r.int32()
-  let host: string
-  host = r.compactString()
-  let port: number
-  port = r.uint16()
+  const nodeId: number = r.int32()
+  const host: string = r.compactString()
+  const port: number = r.uint16()
   r.skipTaggedFields()
   return { nodeId, host, port }
 }

@@ -19,8 +19,7 @@ export function createWriteShareGroupStateRequest(): WriteShareGroupStateRequest
 }
 
 export function decodeWriteShareGroupStateRequest(r: Reader, version: number): WriteShareGroupStateRequest {
-  let groupId: string
-  groupId = r.compactString()
+  const groupId: string = r.compactString()
   let topics: WriteShareGroupStateRequestWriteStateData[]
   {
     const n = r.compactArrayLength(18)
@@ -56,8 +55,7 @@ export function createWriteShareGroupStateRequestWriteStateData(): WriteShareGro
 }
 
 export function decodeWriteShareGroupStateRequestWriteStateData(r: Reader, version: number): WriteShareGroupStateRequestWriteStateData {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: WriteShareGroupStateRequestPartitionData[]
   {
     const n = r.compactArrayLength(22)
@@ -99,14 +97,10 @@ export function createWriteShareGroupStateRequestPartitionData(): WriteShareGrou
 }
 
 export function decodeWriteShareGroupStateRequestPartitionData(r: Reader, version: number): WriteShareGroupStateRequestPartitionData {
-  let partition: number
-  partition = r.int32()
-  let stateEpoch: number
-  stateEpoch = r.int32()
-  let leaderEpoch: number
-  leaderEpoch = r.int32()
-  let startOffset: bigint
-  startOffset = r.int64()
+  const partition: number = r.int32()
+  const stateEpoch: number = r.int32()
+  const leaderEpoch: number = r.int32()
+  const startOffset: bigint = r.int64()
   let stateBatches: WriteShareGroupStateRequestStateBatch[]
   {
     const n = r.compactArrayLength(20)
@@ -149,14 +143,10 @@ export function createWriteShareGroupStateRequestStateBatch(): WriteShareGroupSt
 }
 
 export function decodeWriteShareGroupStateRequestStateBatch(r: Reader, version: number): WriteShareGroupStateRequestStateBatch {
-  let firstOffset: bigint
-  firstOffset = r.int64()
-  let lastOffset: bigint
-  lastOffset = r.int64()
-  let deliveryState: number
-  deliveryState = r.int8()
-  let deliveryCount: number
-  deliveryCount = r.int16()
+  const firstOffset: bigint = r.int64()
+  const lastOffset: bigint = r.int64()
+  const deliveryState: number = r.int8()
+  const deliveryCount: number = r.int16()
   r.skipTaggedFields()
   return { firstOffset, lastOffset, deliveryState, deliveryCount }
 }
@@ -214,8 +204,7 @@ export function createWriteShareGroupStateResponseWriteStateResult(): WriteShare
 }
 
 export function decodeWriteShareGroupStateResponseWriteStateResult(r: Reader, version: number): WriteShareGroupStateResponseWriteStateResult {
-  let topicId: Buffer
-  topicId = r.uuid()
+  const topicId: Buffer = r.uuid()
   let partitions: WriteShareGroupStateResponsePartitionResult[]
   {
     const n = r.compactArrayLength(8)
@@ -253,12 +242,9 @@ export function createWriteShareGroupStateResponsePartitionResult(): WriteShareG
 }
 
 export function decodeWriteShareGroupStateResponsePartitionResult(r: Reader, version: number): WriteShareGroupStateResponsePartitionResult {
-  let partition: number
-  partition = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
-  let errorMessage: string | null
-  errorMessage = r.compactNullableString()
+  const partition: number = r.int32()
+  const errorCode: number = r.int16()
+  const errorMessage: string | null = r.compactNullableString()
   r.skipTaggedFields()
   return { partition, errorCode, errorMessage }
 }

@@ -62,12 +62,9 @@ export function createWriteTxnMarkersRequestWritableTxnMarker(): WriteTxnMarkers
 }
 
 export function decodeWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: number): WriteTxnMarkersRequestWritableTxnMarker {
-  let producerId: bigint
-  producerId = r.int64()
-  let producerEpoch: number
-  producerEpoch = r.int16()
-  let transactionResult: boolean
-  transactionResult = r.bool()
+  const producerId: bigint = r.int64()
+  const producerEpoch: number = r.int16()
+  const transactionResult: boolean = r.bool()
   let topics: WriteTxnMarkersRequestWritableTxnMarkerTopic[]
   {
     const n = version >= 1 ? r.compactArrayLength(3) : r.arrayLength(6)
@@ -76,8 +73,7 @@ export function decodeWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version
     for (let i = 0; i < n; i++) a.push(decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version))
     topics = a
   }
-  let coordinatorEpoch: number
-  coordinatorEpoch = r.int32()
+  const coordinatorEpoch: number = r.int32()
   if (version >= 1) {
     r.skipTaggedFields()
   }
@@ -113,8 +109,7 @@ export function createWriteTxnMarkersRequestWritableTxnMarkerTopic(): WriteTxnMa
 }
 
 export function decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, version: number): WriteTxnMarkersRequestWritableTxnMarkerTopic {
-  let name: string
-  name = version >= 1 ? r.compactString() : r.string()
+  const name: string = version >= 1 ? r.compactString() : r.string()
   let partitionIndexes: number[]
   {
     const n = version >= 1 ? r.compactArrayLength(4) : r.arrayLength(4)
@@ -196,8 +191,7 @@ export function createWriteTxnMarkersResponseWritableTxnMarkerResult(): WriteTxn
 }
 
 export function decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerResult {
-  let producerId: bigint
-  producerId = r.int64()
+  const producerId: bigint = r.int64()
   let topics: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[]
   {
     const n = version >= 1 ? r.compactArrayLength(3) : r.arrayLength(6)
@@ -238,8 +232,7 @@ export function createWriteTxnMarkersResponseWritableTxnMarkerTopicResult(): Wri
 }
 
 export function decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
-  let name: string
-  name = version >= 1 ? r.compactString() : r.string()
+  const name: string = version >= 1 ? r.compactString() : r.string()
   let partitions: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[]
   {
     const n = version >= 1 ? r.compactArrayLength(7) : r.arrayLength(6)
@@ -284,10 +277,8 @@ export function createWriteTxnMarkersResponseWritableTxnMarkerPartitionResult():
 }
 
 export function decodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
-  let partitionIndex: number
-  partitionIndex = r.int32()
-  let errorCode: number
-  errorCode = r.int16()
+  const partitionIndex: number = r.int32()
+  const errorCode: number = r.int16()
   if (version >= 1) {
     r.skipTaggedFields()
   }
