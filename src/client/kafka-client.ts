@@ -175,20 +175,18 @@ export class KafkaClient {
 
   /** Fetches metadata for `topics` (null: every topic) and caches the brokers and those topics. */
   async metadata(topics: readonly string[] | null, options: { allowAutoTopicCreation?: boolean } = {}): Promise<ClusterMetadata> {
-    return this.retrying(true, async () => {
-      const connection = await this.anyConnection()
-      const version = connection.versionFor(Metadata)
-      const request = createMetadataRequest()
-      request.topics = topics === null ? (version === 0 ? [] : null) : topics.map((name) => ({ topicId: Buffer.alloc(16), name }))
-      request.allowAutoTopicCreation = options.allowAutoTopicCreation ?? false
-      const response = await connection.send(Metadata, request, { version })
-      const metadata = toClusterMetadata(response)
-      this.remember(metadata)
-      return metadata
-    })
+    const connection = await this.anyConnection()
+    const version = connection.versionFor(Metadata)
+    const request = createMetadataRequest()
+    request.topics = topics === null ? (version === 0 ? [] : null) : topics.map((name) => ({ topicId: Buffer.alloc(16), name }))
+    request.allowAutoTopicCreation = options.allowAutoTopicCreation ?? false
+    const response = await connection.send(Metadata, request, { version })
+    const metadata = toClusterMetadata(response)
+    this.remember(metadata)
+    return metadata
   }
 
-  /** Cached metadata of `topic`, fetched when absent. */
+  /** Cached metadata of `topic`, fetched when absent. Not retried: call inside retrying() to wait for a new topic's leaders. */
   async topicMetadata(topic: string, options: { allowAutoTopicCreation?: boolean } = {}): Promise<TopicInfo> {
     const known = this.cached?.topics.get(topic)
     if (known !== undefined && known.errorCode === ErrorCode.NONE) return known
