@@ -97,7 +97,10 @@ export class Connection {
   private readonly maxResponseBytes: number
   private readonly maxVersions: Readonly<Record<number, number>>
   private readonly pending: Pending[] = []
-  private readonly waiters: (() => void)[] = []
+  /** Callers waiting for an in-flight slot; a finished request hands its slot to the first. */
+  private readonly waiters: { resolve: () => void; reject: (error: Error) => void }[] = []
+  /** Slots taken: requests written or about to be written that await a response. */
+  private slotsTaken = 0
   private readonly chunks: Buffer[] = []
   private bufferedBytes = 0
   private nextCorrelationId = 0
@@ -164,6 +167,7 @@ export class Connection {
   async send<Req, Res>(spec: ApiSpec<Req, Res>, request: Req, options: SendOptions = {}): Promise<Res> {
     const version = options.version ?? this.versionFor(spec as ApiSpec<unknown, unknown>)
     await this.acquireSlot()
+    if (this.failure !== null) throw this.failure
     return new Promise<Res>((resolve, reject) => {
       const correlationId = this.takeCorrelationId()
       const entry: Pending = {
@@ -200,8 +204,7 @@ export class Connection {
     if (!this.isClosing) {
       this.isClosing = true
       const closing = new ConnectionError('GREGOR_CONNECTION_CLOSED', `connection to ${this.address} is closing`)
-      for (const wake of this.waiters.splice(0)) wake()
-      void closing
+      for (const waiter of this.waiters.splice(0)) waiter.reject(closing)
       if (this.pending.length === 0) this.socket.end()
     }
     await this.closed
@@ -218,15 +221,24 @@ export class Connection {
     return id
   }
 
-  private async acquireSlot(): Promise<void> {
-    while (this.pending.length >= this.maxInFlight && this.failure === null && !this.isClosing) {
-      if (this.waiters.length >= this.maxQueued) {
-        throw new ConnectionError('GREGOR_TOO_MANY_REQUESTS', `more than ${this.maxQueued} requests queued on ${this.address}`)
-      }
-      await new Promise<void>((resolve) => this.waiters.push(resolve))
+  /** Takes an in-flight slot, synchronously when one is free, so concurrent sends cannot overshoot the bound. */
+  private acquireSlot(): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure)
+    if (this.isClosing) return Promise.reject(new ConnectionError('GREGOR_CONNECTION_CLOSED', `connection to ${this.address} is closing`))
+    if (this.slotsTaken < this.maxInFlight) {
+      this.slotsTaken++
+      return Promise.resolve()
     }
-    if (this.failure !== null) throw this.failure
-    if (this.isClosing) throw new ConnectionError('GREGOR_CONNECTION_CLOSED', `connection to ${this.address} is closing`)
+    if (this.waiters.length >= this.maxQueued) {
+      return Promise.reject(new ConnectionError('GREGOR_TOO_MANY_REQUESTS', `more than ${this.maxQueued} requests queued on ${this.address}`))
+    }
+    return new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }))
+  }
+
+  private releaseSlot(): void {
+    const next = this.waiters.shift()
+    if (next === undefined) this.slotsTaken--
+    else next.resolve()
   }
 
   private write<Req>(spec: ApiSpec<Req, unknown>, request: Req, version: number, correlationId: number, done: ((error?: Error | null) => void) | null): void {
@@ -314,7 +326,7 @@ export class Connection {
     }
     this.pending.shift()
     clearTimeout(entry.timer)
-    this.waiters.shift()?.()
+    this.releaseSlot()
     try {
       if (entry.hasFlexibleHeader) r.skipTaggedFields()
       entry.resolve(this.decodeBody(entry, frame, r))
@@ -362,7 +374,8 @@ export class Connection {
       clearTimeout(entry.timer)
       entry.reject(error)
     }
-    for (const wake of this.waiters.splice(0)) wake()
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error)
+    this.slotsTaken = 0
     this.chunks.length = 0
     this.bufferedBytes = 0
     this.socket.destroy()
