@@ -173,6 +173,8 @@ async function spawnBroker(
     pattern = MOCK_LISTENING;
   }
   child.stderr?.pipe(createWriteStream(stderrFile));
+  let stderrTail = '';
+  child.stderr?.on('data', (c: Buffer) => (stderrTail = (stderrTail + c.toString('utf8')).slice(-4000)));
   try {
     const m = await waitForLine(child, pattern, 30_000);
     const host = name === 'gregor' ? m[2] : m[1];
@@ -183,7 +185,8 @@ async function spawnBroker(
     return { broker: { name, child, pid: child.pid!, bootstrap: `${host}:${port}`, groups }, startupMs };
   } catch (err) {
     await stopProcess(child, 2_000);
-    throw err;
+    const lastLine = stderrTail.trim().split('\n').pop() ?? '';
+    throw new Error(`${(err as Error).message}${lastLine ? `; stderr: ${lastLine.slice(0, 300)}` : ''}`);
   }
 }
 

@@ -16,6 +16,7 @@
  *   version        (the librdkafka version linked)
  *
  * Common: --bootstrap host:port, --timeout-s S (hard deadline of the run),
+ * --stall-s S (end a produce/consume run that makes no progress for S s),
  * -X key=value (any librdkafka property, applied last).
  */
 #define _GNU_SOURCE
@@ -26,6 +27,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +54,7 @@ struct opts {
         int topic_cnt;
         long long count;
         int size;
-        const char *acks;
+        const char *acks; /* NULL: 1 for produce, all for latency */
         const char *compression;
         int linger_ms;     /* -1: librdkafka default */
         int batch_size;    /* -1: librdkafka default */
@@ -63,6 +65,7 @@ struct opts {
         double duration_s;
         double warmup_s;
         double timeout_s;
+        double stall_s; /* no progress for this long ends a run as stalled */
         long long bytes;
         const char *dir;
         const char *xkeys[MAX_X];
@@ -73,7 +76,6 @@ struct opts {
 static struct opts o = {
     .count       = 1000000,
     .size        = 100,
-    .acks        = "1",
     .compression = "none",
     .linger_ms   = -1,
     .batch_size  = -1,
@@ -81,6 +83,7 @@ static struct opts o = {
     .duration_s  = 10,
     .warmup_s    = 1,
     .timeout_s   = 120,
+    .stall_s     = 15,
     .bytes       = 0,
 };
 
@@ -164,6 +167,9 @@ static void parse_args(int argc, char **argv) {
                 } else if (!strcmp(a, "--timeout-s")) {
                         NEED();
                         o.timeout_s = atof(v);
+                } else if (!strcmp(a, "--stall-s")) {
+                        NEED();
+                        o.stall_s = atof(v);
                 } else if (!strcmp(a, "--bytes")) {
                         NEED();
                         o.bytes = atoll(v);
@@ -203,6 +209,10 @@ static void on_signal(int sig) {
 static int64_t deadline_ns;
 static int past_deadline(void) {
         return interrupted || now_ns() > deadline_ns;
+}
+
+static int stalled_since(int64_t last_progress_ns) {
+        return now_ns() - last_progress_ns > (int64_t)(o.stall_s * 1e9);
 }
 
 /* ----------------------------------------------- diagnostics from librdkafka */
@@ -384,12 +394,14 @@ static char *payload_pool(int size) {
 static int64_t *enq_ns;       /* enqueue time per message sequence number */
 static uint32_t *delivery_us; /* delivery latency per delivered message */
 static long long delivered, failed;
+static int64_t last_dr_ns;
 static char first_error[256];
 
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
                       void *opaque) {
         (void)rk;
         (void)opaque;
+        last_dr_ns = now_ns();
         if (m->err) {
                 if (!failed++)
                         snprintf(first_error, sizeof(first_error), "%s: %s",
@@ -404,6 +416,8 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 
 static int do_produce(void) {
         const char *topic      = one_topic();
+        if (!o.acks)
+                o.acks = "1";
         rd_kafka_conf_t *conf  = base_conf();
         producer_settings(conf);
         rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
@@ -422,6 +436,7 @@ static int do_produce(void) {
         int64_t t0         = now_ns();
         long long sent     = 0;
         const char *status = "ok";
+        last_dr_ns         = t0;
         while (sent < o.count) {
                 if (past_deadline()) {
                         status = "timeout";
@@ -438,6 +453,10 @@ static int do_produce(void) {
                         rd_kafka_resp_err_t err = rd_kafka_last_error();
                         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                                 rd_kafka_poll(rk, 1);
+                                if (stalled_since(last_dr_ns)) {
+                                        status = "stalled";
+                                        break;
+                                }
                                 continue;
                         }
                         snprintf(first_error, sizeof(first_error), "%s",
@@ -449,11 +468,12 @@ static int do_produce(void) {
                 if ((sent & 1023) == 0)
                         rd_kafka_poll(rk, 0);
         }
-        while (delivered + failed < sent && !past_deadline())
+        while (delivered + failed < sent && !past_deadline() &&
+               !stalled_since(last_dr_ns))
                 rd_kafka_flush(rk, 100);
         int64_t t1 = now_ns();
         if (delivered + failed < sent && !strcmp(status, "ok"))
-                status = "timeout";
+                status = past_deadline() ? "timeout" : "stalled";
         if (failed && !strcmp(status, "ok"))
                 status = "error";
 
@@ -618,7 +638,7 @@ static int do_consume(void) {
         }
 
         long long got = 0, bytes = 0, wraps = 0, consume_errors = 0;
-        int64_t t_first = 0;
+        int64_t t_first = 0, t_last = now_ns();
         const char *status = "ok";
         rd_kafka_topic_partition_list_t *seek =
             rd_kafka_topic_partition_list_new(1);
@@ -626,6 +646,12 @@ static int do_consume(void) {
         while (got < want) {
                 if (past_deadline()) {
                         status = "timeout";
+                        break;
+                }
+                /* Joining a group may legitimately take a while. */
+                if (stalled_since(t_last) &&
+                    (t_first || now_ns() - t_last > 30000000000LL)) {
+                        status = "stalled";
                         break;
                 }
                 rd_kafka_message_t *m = reader_poll(&r, 100);
@@ -642,8 +668,9 @@ static int do_consume(void) {
                         rd_kafka_message_destroy(m);
                         continue;
                 }
+                t_last = now_ns();
                 if (!t_first)
-                        t_first = now_ns();
+                        t_first = t_last;
                 got++;
                 bytes += (long long)m->len;
                 int p = m->partition;
@@ -695,9 +722,10 @@ struct lat_state {
         rd_kafka_t *producer;
         rd_kafka_topic_t *rkt;
         long long total;   /* messages to send */
-        long long sent;
-        long long produce_errors;
-        volatile int done;
+        _Atomic long long sent;
+        _Atomic long long produce_errors;
+        _Atomic int done;
+        _Atomic int stop;  /* set by the consumer side on its deadline */
 };
 
 static void lat_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
@@ -721,7 +749,7 @@ static void *lat_producer(void *arg) {
         memset(buf, 'x', (size_t)size);
         int64_t period = 1000000000LL / o.rate;
         int64_t start  = now_ns();
-        for (long long i = 0; i < s->total && !interrupted; i++) {
+        for (long long i = 0; i < s->total && !interrupted && !s->stop; i++) {
                 int64_t due = start + i * period;
                 struct timespec ts = {.tv_sec  = due / 1000000000LL,
                                       .tv_nsec = due % 1000000000LL};
@@ -736,7 +764,7 @@ static void *lat_producer(void *arg) {
                                         NULL, 0, NULL) == -1) {
                         if (rd_kafka_last_error() !=
                                 RD_KAFKA_RESP_ERR__QUEUE_FULL ||
-                            interrupted) {
+                            interrupted || s->stop) {
                                 s->produce_errors++;
                                 break;
                         }
@@ -758,8 +786,8 @@ static int do_latency(void) {
         rd_kafka_conf_t *pconf = base_conf();
         if (o.linger_ms < 0)
                 o.linger_ms = 1;
-        if (!strcmp(o.acks, "1"))
-                o.acks = "all"; /* the latency test is defined with acks=all */
+        if (!o.acks)
+                o.acks = "all";
         producer_settings(pconf);
         set(pconf, "socket.nagle.disable", "true");
         rd_kafka_conf_set_dr_msg_cb(pconf, lat_dr_cb);
@@ -795,18 +823,21 @@ static int do_latency(void) {
 
         long long got = 0, samples = 0, dup_or_old = 0;
         const char *status = "ok";
-        /* Expect every message; stop early only on the deadline. */
+        int64_t last_rx = now_ns();
+        /* Expect every message; give up 5 s after the last send when some
+         * never arrive. */
         while (got < total) {
                 if (past_deadline()) {
                         status = "timeout";
                         break;
                 }
-                if (s.done && s.sent < total)
-                        break; /* producer gave up */
+                if (s.done && now_ns() - last_rx > 5000000000LL)
+                        break;
                 rd_kafka_message_t *m = reader_poll(&r, 100);
                 if (!m)
                         continue;
                 int64_t t = now_ns();
+                last_rx   = t;
                 if (m->err) {
                         rd_kafka_message_destroy(m);
                         continue;
@@ -824,7 +855,7 @@ static int do_latency(void) {
                 }
                 rd_kafka_message_destroy(m);
         }
-        interrupted = interrupted || strcmp(status, "ok") != 0;
+        s.stop = 1;
         pthread_join(thr, NULL);
         if (got < total && !strcmp(status, "ok"))
                 status = "incomplete";
@@ -836,8 +867,8 @@ static int do_latency(void) {
                "\"sent\":%lld,\"received\":%lld,\"produce_failed\":%lld,"
                "\"unexpected\":%lld,",
                parts, o.rate, o.duration_s, o.warmup_s, size, o.acks,
-               o.linger_ms, s.sent, got, failed + s.produce_errors,
-               dup_or_old);
+               o.linger_ms, (long long)s.sent, got,
+               failed + (long long)s.produce_errors, dup_or_old);
         json_latency(stdout, us, samples);
         printf(",\"first_error\":");
         json_str(stdout, first_error);
