@@ -1,0 +1,726 @@
+// PartitionLog: the log of one partition, Kafka's UnifiedLog + LocalLog without replication state.
+//
+// On disk: a directory `<topic>-<partition>` holding segments (segment.ts), each a `.log` of
+// RecordBatch v2 bytes plus a sparse `.index` and `.timeindex`, named by the 20-digit base offset
+// of the segment. Batches are stored exactly as received, after the leader stamped baseOffset,
+// partitionLeaderEpoch and (LogAppendTime, or a corrected CreateTime maximum) maxTimestamp.
+//
+// Invariants:
+//  - segments are sorted by base offset; each holds batches with strictly increasing offsets, all
+//    below the next segment's base offset; only the last (active) segment is written;
+//  - logStartOffset ≤ recoveryPoint ≤ logEndOffset; logEndOffset is the offset after the last
+//    batch whose write completed; nextOffset (assigned, not yet written) ≥ logEndOffset;
+//  - everything below recoveryPoint has been fsynced (data and indexes);
+//  - one mutation at a time: appends, rolls, truncation, flushes and close run in order from one
+//    queue with at most one write in flight; appends queued while a write is in flight are
+//    group-committed with one writev. Reads are not queued: they see bytes below the segment size
+//    they start with.
+//
+// Append (UnifiedLog.append, leader): validate (records/validate.ts) synchronously, then in the
+// queue assign offsets by writing baseOffset into each batch header, stamp the leader epoch and
+// timestamps, roll if needed (segment.bytes, segment.ms, full index, relative offset overflow),
+// write, update the indexes, advance logEndOffset, fsync when flush.messages is reached, resolve.
+//
+// After a crash: the directory is reopened with hadCleanShutdown false and the recovery point from
+// the checkpoint; every segment from the one holding the recovery point on is re-walked and
+// checked (header, CRC, offsets), its indexes rebuilt, and the log truncated at the first invalid
+// byte (segments after a truncated one are deleted). What was fsynced below the recovery point is
+// trusted. After a clean shutdown nothing is re-walked: the indexes are trusted (and rebuilt only
+// if missing or failing the sanity check). An I/O error takes the log offline: every later call
+// answers KAFKA_STORAGE_ERROR and nothing more is written.
+import assert from 'node:assert/strict'
+import { mkdir, readdir, rm, unlink } from 'node:fs/promises'
+import path from 'node:path'
+import { ErrorCode } from '../protocol/errors.js'
+import {
+  NO_TIMESTAMP,
+  writeBaseOffset,
+  writeMaxTimestamp,
+  writePartitionLeaderEpoch,
+  type TimestampType,
+} from '../records/batch-header.js'
+import { validateBatches, type BatchInfo, type RecordError } from '../records/validate.js'
+import { systemClock } from '../util/clock.js'
+import type { LogConfig } from './log-config.js'
+import { recoverSegment } from './recovery.js'
+import {
+  INDEX_FILE_SUFFIX,
+  LOG_FILE_SUFFIX,
+  LogSegment,
+  parseSegmentFileName,
+  TIME_INDEX_FILE_SUFFIX,
+  type TimestampAndOffset,
+} from './segment.js'
+
+/**
+ * Most bytes one group commit writes: bounds the latency an append waits behind others. The queue
+ * itself holds request buffers already bounded upstream (queued.max.requests ×
+ * socket.request.max.bytes), so it needs no second limit.
+ */
+const GROUP_COMMIT_BYTES_MAX = 16 * 1024 * 1024
+
+/** Kafka's RecordBatch.NO_TIMESTAMP answer when the append carries no LogAppendTime. */
+const NO_LOG_APPEND_TIME = -1
+
+export interface StorageLogger {
+  info(object: object, message: string): void
+  warn(object: object, message: string): void
+  error(object: object, message: string): void
+}
+
+export interface PartitionLogOptions {
+  /** The wall clock (record timestamps, segment.ms, flush.ms); defaults to the system clock. */
+  readonly nowMs?: () => number
+  /** The log directory held the clean-shutdown marker: trust the indexes, skip recovery. */
+  readonly hadCleanShutdown?: boolean
+  /** From recovery-point-offset-checkpoint; recovery starts at the segment holding it (default 0). */
+  readonly recoveryPoint?: number
+  /** From log-start-offset-checkpoint. */
+  readonly logStartOffset?: number
+  readonly logger?: StorageLogger
+}
+
+/** What opening the log found: observable proof of whether recovery ran. */
+export interface LogOpenStats {
+  readonly hadCleanShutdown: boolean
+  /** Segments re-walked by recovery (0 after a clean shutdown). */
+  readonly recoveredSegments: number
+  /** Bytes cut from torn or corrupt tails. */
+  readonly truncatedBytes: number
+  /** Segments deleted because they followed a corrupt one. */
+  readonly deletedSegments: number
+}
+
+export interface AppendOptions {
+  /** Written into each batch's partitionLeaderEpoch. */
+  readonly leaderEpoch: number
+  /** Defaults to the topic's message.timestamp.type. */
+  readonly timestampType?: TimestampType
+  /** "Now" for validation and LogAppendTime; defaults to the log's clock. */
+  readonly nowMs?: number
+  /** 'coordinator' for broker-written batches (control batches, several batches per append). */
+  readonly origin?: 'client' | 'coordinator'
+}
+
+export interface AppendResult {
+  /** ErrorCode.NONE, a validation error, RECORD_LIST_TOO_LARGE or KAFKA_STORAGE_ERROR. */
+  readonly errorCode: number
+  readonly errorMessage: string | null
+  readonly recordErrors: readonly RecordError[]
+  /** First offset assigned, -1 on error. */
+  readonly baseOffset: number
+  readonly lastOffset: number
+  /** The LogAppendTime stamped, or -1 for CreateTime. */
+  readonly logAppendTimeMs: number
+  readonly logStartOffset: number
+}
+
+export interface ReadOptions {
+  /** Serve only batches whose last offset is below this (the high watermark); default logEndOffset. */
+  readonly maxOffset?: number
+  /** Return the first batch even if it exceeds maxBytes (KIP-74); default true. */
+  readonly minOneMessage?: boolean
+}
+
+export interface ReadResult {
+  /** ErrorCode.NONE, OFFSET_OUT_OF_RANGE or KAFKA_STORAGE_ERROR. */
+  readonly errorCode: number
+  /** Whole batches; empty at the end of the log. A view of a buffer read for this call. */
+  readonly records: Buffer
+  readonly logStartOffset: number
+  readonly logEndOffset: number
+}
+
+interface PendingAppend {
+  readonly kind: 'append'
+  readonly records: Buffer
+  readonly batches: BatchInfo[]
+  readonly recordsCount: number
+  readonly leaderEpoch: number
+  readonly timestampType: TimestampType
+  readonly nowMs: number
+  readonly resolve: (result: AppendResult) => void
+}
+
+interface PendingTask {
+  readonly kind: 'task'
+  readonly run: () => Promise<void>
+}
+
+/** One writev's worth of appends bound for one segment. */
+class AppendRun {
+  readonly buffers: Buffer[] = []
+  readonly batchLastOffsets: number[] = []
+  readonly batchMaxTimestamps: number[] = []
+  readonly batchSizes: number[] = []
+  readonly appends: PendingAppend[] = []
+  readonly firstOffsets: number[] = []
+  readonly lastOffsets: number[] = []
+  bytes = 0
+  recordsCount = 0
+}
+
+/** `<topic>-<partition>` → its parts, or null if the name is not a partition directory. */
+export function parseTopicPartition(dirName: string): { topic: string; partition: number } | null {
+  const dash = dirName.lastIndexOf('-')
+  if (dash <= 0) return null
+  const digits = dirName.slice(dash + 1)
+  if (!/^\d{1,10}$/.test(digits)) return null
+  const partition = Number(digits)
+  if (partition > 0x7fffffff) return null
+  return { topic: dirName.slice(0, dash), partition }
+}
+
+export class PartitionLog {
+  readonly topic: string
+  readonly partition: number
+  logStartOffset: number
+  logEndOffset: number
+  recoveryPoint: number
+  /** Wall-clock time of the last fsync (flush.ms is measured from it). */
+  lastFlushMs: number
+  /** Records appended since the last fsync (flush.messages). */
+  unflushedMessages = 0
+  readonly openStats: LogOpenStats
+  private config: LogConfig
+  private readonly segments: LogSegment[]
+  private nextOffset: number
+  private readonly clock: () => number
+  private readonly logger: StorageLogger | null
+  private readonly queue: Array<PendingAppend | PendingTask> = []
+  private isDraining = false
+  private isDrainScheduled = false
+  private offlineError: unknown = null
+  private isClosed = false
+  private inflightReads = 0
+  private readsDrained: (() => void) | null = null
+
+  private constructor(
+    readonly dir: string,
+    config: LogConfig,
+    segments: LogSegment[],
+    state: { logStartOffset: number; logEndOffset: number; recoveryPoint: number; nowMs: number },
+    clock: () => number,
+    logger: StorageLogger | null,
+    openStats: LogOpenStats,
+  ) {
+    const parsed = parseTopicPartition(path.basename(dir))
+    this.topic = parsed?.topic ?? path.basename(dir)
+    this.partition = parsed?.partition ?? -1
+    this.config = config
+    this.segments = segments
+    this.logStartOffset = state.logStartOffset
+    this.logEndOffset = state.logEndOffset
+    this.nextOffset = state.logEndOffset
+    this.recoveryPoint = state.recoveryPoint
+    this.lastFlushMs = state.nowMs
+    this.clock = clock
+    this.logger = logger
+    this.openStats = openStats
+  }
+
+  /** Opens (creating if needed) the partition directory `dir`, recovering it when needed. */
+  static async open(dir: string, config: LogConfig, options: PartitionLogOptions = {}): Promise<PartitionLog> {
+    const clock = options.nowMs ?? systemClock.nowMs
+    const logger = options.logger ?? null
+    const nowMs = clock()
+    await mkdir(dir, { recursive: true })
+    const names = await readdir(dir)
+    const bases = new Set<number>()
+    for (const name of names) {
+      const baseOffset = parseSegmentFileName(name, LOG_FILE_SUFFIX)
+      if (baseOffset !== null) bases.add(baseOffset)
+    }
+    // Indexes without their log are leftovers of an interrupted deletion (as Kafka removes them).
+    for (const name of names) {
+      const baseOffset = parseSegmentFileName(name, INDEX_FILE_SUFFIX) ?? parseSegmentFileName(name, TIME_INDEX_FILE_SUFFIX)
+      if (baseOffset !== null && !bases.has(baseOffset)) await unlink(path.join(dir, name))
+    }
+    const sortedBases = [...bases].sort((a, b) => a - b)
+    const segments = await Promise.all(sortedBases.map((baseOffset) => LogSegment.open(dir, baseOffset, config, nowMs)))
+    if (segments.length === 0) segments.push(await LogSegment.create(dir, options.logStartOffset ?? 0, config, nowMs))
+
+    const hadCleanShutdown = options.hadCleanShutdown === true
+    let recoveredSegments = 0
+    let truncatedBytes = 0
+    let deletedSegments = 0
+    let logEndOffset: number
+    if (hadCleanShutdown) {
+      logEndOffset = await segments[segments.length - 1]!.readNextOffset()
+    } else {
+      const recoveryPoint = options.recoveryPoint ?? 0
+      let first = 0
+      while (first + 1 < segments.length && segments[first + 1]!.baseOffset <= recoveryPoint) first++
+      let minFirstOffset = segments[first]!.baseOffset
+      logEndOffset = minFirstOffset
+      for (let index = first; index < segments.length; index++) {
+        const segment = segments[index]!
+        const recovery = await recoverSegment(segment, minFirstOffset)
+        recoveredSegments++
+        logEndOffset = recovery.nextOffset
+        minFirstOffset = recovery.nextOffset
+        if (recovery.truncatedBytes > 0) {
+          truncatedBytes += recovery.truncatedBytes
+          logger?.warn({ dir, baseOffset: segment.baseOffset, truncatedBytes: recovery.truncatedBytes }, 'truncated invalid bytes at the end of a segment')
+          const later = segments.splice(index + 1)
+          for (const dropped of later) await dropped.delete()
+          deletedSegments += later.length
+        }
+        await segment.flush()
+      }
+    }
+    const active = segments[segments.length - 1]!
+    await active.ensureIndexesLoaded()
+    await active.loadRollingBasedTimestamp()
+    const firstBase = segments[0]!.baseOffset
+    const logStartOffset = Math.min(Math.max(options.logStartOffset ?? firstBase, firstBase), logEndOffset)
+    const openStats = { hadCleanShutdown, recoveredSegments, truncatedBytes, deletedSegments }
+    // Everything now on disk has been fsynced (clean shutdown, or recovery's flushes above).
+    const state = { logStartOffset, logEndOffset, recoveryPoint: logEndOffset, nowMs }
+    return new PartitionLog(dir, config, segments, state, clock, logger, openStats)
+  }
+
+  get isOffline(): boolean {
+    return this.offlineError !== null
+  }
+
+  get logConfig(): LogConfig {
+    return this.config
+  }
+
+  /** Applies new topic settings; index sizes apply to segments created from now on (as Kafka). */
+  updateConfig(config: LogConfig): void {
+    this.config = config
+  }
+
+  /** Base offsets of the segments, oldest first. */
+  get segmentBaseOffsets(): number[] {
+    return this.segments.map((segment) => segment.baseOffset)
+  }
+
+  /** Bytes of all segments. */
+  get size(): number {
+    let bytes = 0
+    for (const segment of this.segments) bytes += segment.size
+    return bytes
+  }
+
+  private get activeSegment(): LogSegment {
+    return this.segments[this.segments.length - 1]!
+  }
+
+  /**
+   * Validates `records` (one produce partition's bytes), assigns offsets and appends them. The
+   * batch headers in `records` are stamped in place. Errors are values (AppendResult.errorCode).
+   */
+  appendAsLeader(records: Buffer, options: AppendOptions): Promise<AppendResult> {
+    const nowMs = options.nowMs ?? this.clock()
+    const timestampType = options.timestampType ?? this.config.messageTimestampType
+    if (this.isClosed || this.offlineError !== null) return Promise.resolve(this.failedAppend(ErrorCode.KAFKA_STORAGE_ERROR, 'log is offline or closed'))
+    const validation = validateBatches(records, {
+      maxMessageBytes: this.config.maxMessageBytes,
+      origin: options.origin ?? 'client',
+      timestampType,
+      nowMs,
+      timestampBeforeMaxMs: this.config.messageTimestampBeforeMaxMs,
+      timestampAfterMaxMs: this.config.messageTimestampAfterMaxMs,
+      isCompacted: this.config.cleanupPolicy.includes('compact'),
+    })
+    if (validation.errorCode !== undefined) {
+      return Promise.resolve(this.failedAppend(validation.errorCode, validation.errorMessage, validation.recordErrors))
+    }
+    if (records.length > this.config.segmentBytes) {
+      return Promise.resolve(
+        this.failedAppend(ErrorCode.RECORD_LIST_TOO_LARGE, `Message batch size is ${records.length} bytes which exceeds the maximum configured segment size of ${this.config.segmentBytes}.`),
+      )
+    }
+    return new Promise<AppendResult>((resolve) => {
+      this.queue.push({
+        kind: 'append',
+        records,
+        batches: validation.batches,
+        recordsCount: validation.recordsCount,
+        leaderEpoch: options.leaderEpoch,
+        timestampType,
+        nowMs,
+        resolve,
+      })
+      this.scheduleDrain()
+    })
+  }
+
+  private failedAppend(errorCode: number, errorMessage: string, recordErrors: readonly RecordError[] = []): AppendResult {
+    return { errorCode, errorMessage, recordErrors, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, logStartOffset: this.logStartOffset }
+  }
+
+  /** Runs `work` in the mutation queue, after every append queued before it. */
+  private enqueueTask<T>(work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ kind: 'task', run: () => work().then(resolve, reject) })
+      this.scheduleDrain()
+    })
+  }
+
+  private scheduleDrain(): void {
+    if (this.isDraining || this.isDrainScheduled) return
+    this.isDrainScheduled = true
+    // setImmediate lets every append of this tick join one writev.
+    setImmediate(() => void this.drain())
+  }
+
+  private async drain(): Promise<void> {
+    this.isDrainScheduled = false
+    this.isDraining = true
+    try {
+      while (this.queue.length > 0) {
+        const head = this.queue[0]!
+        if (head.kind === 'task') {
+          this.queue.shift()
+          await head.run()
+          continue
+        }
+        let count = 0
+        let bytes = 0
+        for (const operation of this.queue) {
+          if (operation.kind !== 'append') break
+          if (count > 0 && bytes + operation.records.length > GROUP_COMMIT_BYTES_MAX) break
+          bytes += operation.records.length
+          count++
+        }
+        await this.appendGroup(this.queue.splice(0, count) as PendingAppend[])
+      }
+    } finally {
+      this.isDraining = false
+    }
+  }
+
+  private async appendGroup(group: PendingAppend[]): Promise<void> {
+    if (this.offlineError !== null || this.isClosed) {
+      for (const append of group) append.resolve(this.failedAppend(ErrorCode.KAFKA_STORAGE_ERROR, 'log is offline or closed'))
+      return
+    }
+    let settled = 0
+    try {
+      let segment = this.activeSegment
+      let run = new AppendRun()
+      for (const append of group) {
+        const firstOffset = this.nextOffset
+        let lastOffset = firstOffset - 1
+        let maxTimestamp = NO_TIMESTAMP
+        const isLogAppendTime = append.timestampType === 'LogAppendTime'
+        for (const batch of append.batches) {
+          lastOffset += batch.lastOffsetDelta + 1
+          maxTimestamp = Math.max(maxTimestamp, isLogAppendTime ? append.nowMs : batch.maxTimestamp)
+        }
+        if (this.shouldRoll(segment, run, append, firstOffset, lastOffset, maxTimestamp)) {
+          if (run.bytes > 0) settled += await this.writeRun(segment, run)
+          run = new AppendRun()
+          segment = await this.roll(firstOffset, append.nowMs)
+        }
+        let offset = firstOffset
+        for (const batch of append.batches) {
+          writeBaseOffset(append.records, batch.position, offset)
+          writePartitionLeaderEpoch(append.records, batch.position, append.leaderEpoch)
+          const batchMaxTimestamp = isLogAppendTime ? append.nowMs : batch.maxTimestamp
+          writeMaxTimestamp(append.records, batch.position, batch.size, append.timestampType, batchMaxTimestamp)
+          run.batchLastOffsets.push(offset + batch.lastOffsetDelta)
+          run.batchMaxTimestamps.push(batchMaxTimestamp)
+          run.batchSizes.push(batch.size)
+          offset += batch.lastOffsetDelta + 1
+        }
+        assert.equal(offset, lastOffset + 1)
+        run.buffers.push(append.records)
+        run.bytes += append.records.length
+        run.recordsCount += append.recordsCount
+        run.appends.push(append)
+        run.firstOffsets.push(firstOffset)
+        run.lastOffsets.push(lastOffset)
+        this.nextOffset = lastOffset + 1
+      }
+      if (run.bytes > 0) settled += await this.writeRun(segment, run)
+    } catch (error) {
+      this.goOffline(error)
+      for (const append of group.slice(settled)) append.resolve(this.failedAppend(ErrorCode.KAFKA_STORAGE_ERROR, 'I/O error on the log'))
+    }
+  }
+
+  /** LogSegment.shouldRoll for the active segment with `run` pending, before `append`. */
+  private shouldRoll(segment: LogSegment, run: AppendRun, append: PendingAppend, firstOffset: number, lastOffset: number, maxTimestamp: number): boolean {
+    const size = segment.size + run.bytes
+    if (size === 0) return segment.baseOffset !== firstOffset && !segment.canConvertToRelativeOffset(lastOffset)
+    const pendingBatches = run.batchSizes.length + append.batches.length
+    const rollingBasedTimestamp = segment.size > 0 ? segment.rollingBasedTimestamp : run.batchMaxTimestamps[0]!
+    assert.ok(rollingBasedTimestamp !== null && rollingBasedTimestamp !== undefined, 'active segment without its rolling timestamp')
+    const timeWaitedMs = rollingBasedTimestamp >= 0 ? maxTimestamp - rollingBasedTimestamp : append.nowMs - segment.createdMs
+    return (
+      size > this.config.segmentBytes - append.records.length ||
+      timeWaitedMs > this.config.segmentMs ||
+      segment.offsetIndex.entryCount + pendingBatches > segment.offsetIndex.file.maxEntries ||
+      segment.timeIndex.entryCount + pendingBatches > segment.timeIndex.file.maxEntries - 1 ||
+      !segment.canConvertToRelativeOffset(lastOffset)
+    )
+  }
+
+  /** Writes one run, updates segment and log state, flushes if due, resolves. Returns the appends settled. */
+  private async writeRun(segment: LogSegment, run: AppendRun): Promise<number> {
+    let position = segment.size
+    await segment.write(run.buffers, run.bytes, position)
+    for (let index = 0; index < run.batchSizes.length; index++) {
+      segment.recordBatch(run.batchLastOffsets[index]!, run.batchMaxTimestamps[index]!, position, run.batchSizes[index]!)
+      position += run.batchSizes[index]!
+    }
+    segment.size = position
+    this.logEndOffset = run.lastOffsets[run.lastOffsets.length - 1]! + 1
+    this.unflushedMessages += run.recordsCount
+    await segment.persistIndexes()
+    if (this.unflushedMessages >= this.config.flushMessages) await this.flushActiveSegment()
+    run.appends.forEach((append, index) => {
+      append.resolve({
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        recordErrors: [],
+        baseOffset: run.firstOffsets[index]!,
+        lastOffset: run.lastOffsets[index]!,
+        logAppendTimeMs: append.timestampType === 'LogAppendTime' ? append.nowMs : NO_LOG_APPEND_TIME,
+        logStartOffset: this.logStartOffset,
+      })
+    })
+    return run.appends.length
+  }
+
+  /** Starts a new active segment at `baseOffset`; the old one is finished and fsynced (LocalLog.roll). */
+  private async roll(baseOffset: number, nowMs: number): Promise<LogSegment> {
+    const old = this.activeSegment
+    if (old.size === 0) {
+      // An empty active segment at another base offset holds nothing: replace it (as Kafka does).
+      this.segments.pop()
+      await this.waitForReads()
+      await old.delete()
+    } else {
+      await old.onBecomeInactive()
+      await old.flush()
+      await old.releaseIndexHandles()
+      this.recoveryPoint = Math.max(this.recoveryPoint, baseOffset)
+      this.unflushedMessages = 0
+      this.lastFlushMs = nowMs
+    }
+    const segment = await LogSegment.create(this.dir, baseOffset, this.config, nowMs)
+    this.segments.push(segment)
+    this.logger?.info({ dir: this.dir, baseOffset }, 'rolled new log segment')
+    return segment
+  }
+
+  private async flushActiveSegment(): Promise<void> {
+    const logEndOffset = this.logEndOffset
+    await this.activeSegment.flush()
+    this.recoveryPoint = Math.max(this.recoveryPoint, logEndOffset)
+    this.unflushedMessages = 0
+    this.lastFlushMs = this.clock()
+  }
+
+  /** fsyncs everything appended so far and advances the recovery point to logEndOffset. */
+  flush(): Promise<void> {
+    return this.enqueueTask(async () => {
+      if (this.offlineError !== null || this.isClosed) return
+      try {
+        await this.flushActiveSegment()
+      } catch (error) {
+        this.goOffline(error)
+      }
+    })
+  }
+
+  /** Whether flush.ms has passed since the last flush with records still unflushed (the scheduler's test). */
+  isFlushDue(nowMs: number): boolean {
+    return this.unflushedMessages > 0 && nowMs - this.lastFlushMs >= this.config.flushMs
+  }
+
+  /**
+   * Whole batches from the one holding `offset`, at most `maxBytes` (at least one batch when
+   * minOneMessage), below `maxOffset`. One segment per call, as Kafka.
+   */
+  async read(offset: number, maxBytes: number, options: ReadOptions = {}): Promise<ReadResult> {
+    const logEndOffset = this.logEndOffset
+    if (this.isClosed || this.offlineError !== null) return this.readResult(ErrorCode.KAFKA_STORAGE_ERROR)
+    if (!Number.isSafeInteger(offset) || offset < this.logStartOffset || offset > logEndOffset) return this.readResult(ErrorCode.OFFSET_OUT_OF_RANGE)
+    const maxOffset = Math.min(options.maxOffset ?? logEndOffset, logEndOffset)
+    if (offset >= maxOffset) return this.readResult(ErrorCode.NONE)
+    const minOneMessage = options.minOneMessage ?? true
+    const candidates = this.segments.slice(this.floorSegmentIndex(offset))
+    this.inflightReads++
+    let current: LogSegment | null = null
+    try {
+      for (const segment of candidates) {
+        current = segment
+        const records = await segment.read(offset, Math.max(0, maxBytes), maxOffset, minOneMessage)
+        if (records !== null) return this.readResult(ErrorCode.NONE, records)
+      }
+      return this.readResult(ErrorCode.NONE)
+    } catch (error) {
+      // A segment removed by truncation or close under this read: not a disk fault.
+      if (current?.isClosed === true) return this.readResult(ErrorCode.NONE)
+      this.goOffline(error)
+      return this.readResult(ErrorCode.KAFKA_STORAGE_ERROR)
+    } finally {
+      this.inflightReads--
+      if (this.inflightReads === 0 && this.readsDrained !== null) this.readsDrained()
+    }
+  }
+
+  private readResult(errorCode: number, records: Buffer = EMPTY): ReadResult {
+    return { errorCode, records, logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset }
+  }
+
+  /** Index of the last segment with baseOffset ≤ offset (0 if none). */
+  private floorSegmentIndex(offset: number): number {
+    let low = 0
+    let high = this.segments.length - 1
+    let found = 0
+    while (low <= high) {
+      const middle = (low + high) >>> 1
+      if (this.segments[middle]!.baseOffset <= offset) {
+        found = middle
+        low = middle + 1
+      } else {
+        high = middle - 1
+      }
+    }
+    return found
+  }
+
+  private waitForReads(): Promise<void> {
+    if (this.inflightReads === 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      this.readsDrained = () => {
+        this.readsDrained = null
+        resolve()
+      }
+    })
+  }
+
+  /**
+   * The first record at or after logStartOffset with timestamp ≥ timestampMs (ListOffsets by
+   * time), or null when every timestamp is smaller (UnifiedLog.fetchOffsetByTimestamp).
+   */
+  async offsetForTimestamp(timestampMs: number): Promise<TimestampAndOffset | null> {
+    for (const segment of this.segments.slice()) {
+      await segment.ensureIndexesLoaded()
+      if (segment.maxTimestampSoFar < timestampMs) continue
+      const found = await segment.findOffsetByTimestamp(timestampMs, this.logStartOffset)
+      if (found !== null) return found
+    }
+    return null
+  }
+
+  /** The offset and value of the largest timestamp in the log (ListOffsets MAX_TIMESTAMP, -3). */
+  async maxTimestampAndOffset(): Promise<TimestampAndOffset | null> {
+    let best: LogSegment | null = null
+    for (const segment of this.segments.slice()) {
+      await segment.ensureIndexesLoaded()
+      if (best === null || segment.maxTimestampSoFar > best.maxTimestampSoFar) best = segment
+    }
+    return best === null ? null : best.findMaxTimestampOffset()
+  }
+
+  /**
+   * Removes everything from `offset` on (a follower's truncation to a leader epoch end offset).
+   * A no-op when offset ≥ logEndOffset (UnifiedLog.truncateTo).
+   */
+  truncateTo(offset: number): Promise<void> {
+    assert.ok(Number.isSafeInteger(offset) && offset >= 0, 'truncation offset must be a non-negative integer')
+    return this.enqueueTask(async () => {
+      this.assertWritable()
+      if (offset >= this.logEndOffset) return
+      if (offset < this.segments[0]!.baseOffset) return this.truncateFullyAndStartAtNow(offset)
+      try {
+        const removed: LogSegment[] = []
+        while (this.segments.length > 1 && this.activeSegment.baseOffset > offset) removed.push(this.segments.pop()!)
+        await this.waitForReads()
+        for (const segment of removed) await segment.delete()
+        const active = this.activeSegment
+        await active.truncateTo(offset, this.clock())
+        active.rollingBasedTimestamp = null
+        await active.loadRollingBasedTimestamp()
+        this.logEndOffset = await active.readNextOffset()
+        this.nextOffset = this.logEndOffset
+        this.logStartOffset = Math.min(this.logStartOffset, this.logEndOffset)
+        this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset)
+      } catch (error) {
+        this.goOffline(error)
+        throw error
+      }
+    })
+  }
+
+  /** Deletes every segment and restarts the log empty at `offset` (truncateFullyAndStartAt). */
+  truncateFullyAndStartAt(offset: number): Promise<void> {
+    assert.ok(Number.isSafeInteger(offset) && offset >= 0, 'start offset must be a non-negative integer')
+    return this.enqueueTask(async () => {
+      this.assertWritable()
+      await this.truncateFullyAndStartAtNow(offset)
+    })
+  }
+
+  private async truncateFullyAndStartAtNow(offset: number): Promise<void> {
+    try {
+      const removed = this.segments.splice(0)
+      await this.waitForReads()
+      for (const segment of removed) await segment.delete()
+      this.segments.push(await LogSegment.create(this.dir, offset, this.config, this.clock()))
+      this.logStartOffset = offset
+      this.logEndOffset = offset
+      this.nextOffset = offset
+      this.recoveryPoint = offset
+      this.unflushedMessages = 0
+    } catch (error) {
+      this.goOffline(error)
+      throw error
+    }
+  }
+
+  private assertWritable(): void {
+    if (this.isClosed) throw new Error(`log ${this.dir} is closed`)
+    if (this.offlineError !== null) throw new Error(`log ${this.dir} is offline`)
+  }
+
+  /** Flushes (unless offline), writes the final index entries and closes every file. */
+  close(): Promise<void> {
+    return this.enqueueTask(async () => {
+      if (this.isClosed) return
+      if (this.offlineError === null) await this.flushActiveSegment()
+      this.isClosed = true
+      await this.waitForReads()
+      for (const segment of this.segments) {
+        if (this.offlineError === null) await segment.close()
+        else await segment.abandon()
+      }
+    })
+  }
+
+  /** Closes the files without flushing and removes the directory. */
+  delete(): Promise<void> {
+    return this.enqueueTask(async () => {
+      this.isClosed = true
+      await this.waitForReads()
+      for (const segment of this.segments) await segment.abandon().catch(() => undefined)
+      await rm(this.dir, { recursive: true, force: true })
+    })
+  }
+
+  /** Closes the files without writing anything more (the caller deletes or renamed the directory). */
+  abandon(): Promise<void> {
+    return this.enqueueTask(async () => {
+      this.isClosed = true
+      await this.waitForReads()
+      for (const segment of this.segments) await segment.abandon().catch(() => undefined)
+    })
+  }
+
+  private goOffline(error: unknown): void {
+    if (this.offlineError !== null) return
+    this.offlineError = error ?? new Error('unknown storage error')
+    this.logger?.error({ err: error, dir: this.dir }, 'I/O error: partition log is now offline')
+  }
+}
+
+const EMPTY = Buffer.alloc(0)
