@@ -12,6 +12,7 @@ import type { ApiSpec } from '../protocol/api-spec.js'
 import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import {
   ApiVersions,
+  createApiVersionsResponse,
   type ApiVersionsRequest,
   type ApiVersionsResponse,
 } from '../protocol/messages/api-versions.js'
@@ -348,7 +349,14 @@ export class Connection {
       if (!(error instanceof CorruptFrameError)) throw error
     }
     if (response !== undefined && response.errorCode !== ErrorCode.UNSUPPORTED_VERSION) return response
-    return entry.decode(new Reader(frame, bodyStart), 0)
+    try {
+      return entry.decode(new Reader(frame, bodyStart), 0)
+    } catch (error) {
+      // Some brokers (librdkafka's mock cluster) answer in neither format; the leading error code
+      // is enough to fall back to ApiVersions v0.
+      if (!(error instanceof CorruptFrameError) || new Reader(frame, bodyStart).int16() !== ErrorCode.UNSUPPORTED_VERSION) throw error
+      return { ...createApiVersionsResponse(), errorCode: ErrorCode.UNSUPPORTED_VERSION }
+    }
   }
 
   private async negotiateVersions(): Promise<void> {

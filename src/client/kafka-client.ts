@@ -179,7 +179,8 @@ export class KafkaClient {
     const version = connection.versionFor(Metadata)
     const request = createMetadataRequest()
     request.topics = topics === null ? (version === 0 ? [] : null) : topics.map((name) => ({ topicId: Buffer.alloc(16), name }))
-    request.allowAutoTopicCreation = options.allowAutoTopicCreation ?? false
+    // Before v4 the field does not exist and brokers always auto-create (if configured to).
+    if (version >= 4) request.allowAutoTopicCreation = options.allowAutoTopicCreation ?? false
     const response = await connection.send(Metadata, request, { version })
     const metadata = toClusterMetadata(response)
     this.remember(metadata)
