@@ -747,7 +747,9 @@ class Emitter {
       const untagged = p && f.tagged ? intersect(p, { lo: p.lo, hi: f.tagged.lo - 1 }) : p
       const cu = cond(untagged, ctx)
       const absent = notCond(p, ctx)
-      const check = !f.ignorable && absent !== false
+      // A broker answers old clients by dropping fields their version lacks; requests (what our
+      // client writes) keep Kafka's strictness so a caller's mistake is not silently lost.
+      const check = !f.ignorable && absent !== false && this.schema.kind !== 'response'
       const write = cu === false ? [] : this.writeValue(f, v, 'w', untagged!)
       if (check) this.used.add('unsupportedField')
       // In the else branch of a never-tagged field, the field is known to be absent.

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict'
 import type { Logger } from 'pino'
 import { ErrorCode, KafkaError } from '../protocol/errors.js'
-import type { LogConfig } from '../storage/log.js'
+import type { LogConfig } from '../storage/log-config.js'
 import { jsonData, parseJson, type CoordinationStore } from './coordination/store.js'
 import {
   MetadataImage, newClusterId, newTopicId, uuidFromString, uuidToString,
@@ -84,6 +84,15 @@ export class Controller {
       await controller.loadTopic(name)
     }
     return controller
+  }
+
+  /** Every topic's config overrides, read before the logs open (their configs come from here). */
+  static async readTopicConfigs(store: CoordinationStore): Promise<Map<string, Record<string, string>>> {
+    const configs = new Map<string, Record<string, string>>()
+    for (const name of await store.children('/config/topics')) {
+      configs.set(name, parseJson<TopicConfigNode>(await store.get(`/config/topics/${name}`))?.config ?? {})
+    }
+    return configs
   }
 
   get clusterId(): string {

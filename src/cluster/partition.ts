@@ -3,10 +3,10 @@
 // every ISR member has the data; only records below it are served to consumers. With this
 // broker as the only ISR member it moves with the log end offset after each append.
 import assert from 'node:assert/strict'
-import type { PartitionLog, AppendResult, ReadResult, LogConfig } from '../storage/log.js'
+import type { PartitionLog, AppendResult, ReadResult } from '../storage/log.js'
+import type { LogConfig } from '../storage/log-config.js'
+import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import type { PartitionState } from './metadata-image.js'
-
-export type TimestampType = 'CreateTime' | 'LogAppendTime'
 
 export class Partition {
   highWatermark: number
@@ -51,14 +51,27 @@ export class Partition {
   }
 
   async appendAsLeader(records: Buffer, nowMs: number): Promise<AppendResult> {
-    const timestampType = this.logConfig.messageTimestampType
-    const result = await this.log.appendAsLeader(records, { leaderEpoch: this.state.leaderEpoch, timestampType, nowMs })
+    const result = await this.log.appendAsLeader(records, { leaderEpoch: this.state.leaderEpoch, nowMs })
+    if (result.errorCode !== ErrorCode.NONE) throw new KafkaError(result.errorCode, result.errorMessage ?? undefined)
     this.advanceHighWatermark(records.length)
     return result
   }
 
-  read(fetchOffset: number, maxBytes: number, minOneMessage: boolean, maxOffset: number): Promise<ReadResult> {
-    return this.log.read(fetchOffset, maxBytes, { maxOffset, minOneMessage })
+  async read(fetchOffset: number, maxBytes: number, minOneMessage: boolean, maxOffset: number): Promise<ReadResult> {
+    const result = await this.log.read(fetchOffset, maxBytes, { maxOffset, minOneMessage })
+    if (result.errorCode !== ErrorCode.NONE) throw new KafkaError(result.errorCode)
+    return result
+  }
+
+  /** ListOffsets by time, only among offsets below maxOffset (the high watermark). */
+  async offsetForTimestamp(timestampMs: number, maxOffset: number): Promise<{ offset: number; timestamp: number } | null> {
+    const found = await this.log.offsetForTimestamp(timestampMs)
+    return found !== null && found.offset < maxOffset ? found : null
+  }
+
+  async offsetOfMaxTimestamp(maxOffset: number): Promise<{ offset: number; timestamp: number } | null> {
+    const found = await this.log.maxTimestampAndOffset()
+    return found !== null && found.offset < maxOffset ? found : null
   }
 
   private advanceHighWatermark(appendedBytes: number): void {

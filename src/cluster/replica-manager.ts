@@ -5,7 +5,7 @@
 import type { Logger } from 'pino'
 import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import type { LogManager } from '../storage/log-manager.js'
-import type { LogConfig } from '../storage/log.js'
+import type { LogConfig } from '../storage/log-config.js'
 import { Purgatory, type DelayedOperation } from '../util/purgatory.js'
 import type { Clock } from '../util/clock.js'
 import type { PartitionState } from './metadata-image.js'

@@ -13,7 +13,7 @@ import { loadServerConfig, type ServerConfig, ConfigError } from '../config/serv
 import { resolveTopicConfig, validateTopicConfigs } from '../config/topic-config.js'
 import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import { LogManager } from '../storage/log-manager.js'
-import { logConfigFromTopicConfig } from '../storage/log.js'
+import { logConfigFrom } from '../storage/log-config.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import type { BrokerContext } from './broker-context.js'
 import { Connection, type ConnectionLimits } from './connection.js'
@@ -102,7 +102,19 @@ class BrokerServer implements Broker {
     const brokerId = config.brokerId
     await Promise.all(config.logDirs.map((dir) => mkdir(dir, { recursive: true })))
     const store = await LocalCoordinationStore.open(config.logDirs[0]!)
-    const logManager = await LogManager.open({ logDirs: config.logDirs, config, clock, log })
+    const topicOverrides = await Controller.readTopicConfigs(store)
+    const logConfigFor = (overrides: Record<string, string>) => logConfigFrom(resolveTopicConfig(overrides, config))
+    const logManager = await LogManager.open({
+      logDirs: config.logDirs,
+      defaultConfig: logConfigFor({}),
+      configForTopic: (topic) => logConfigFor(topicOverrides.get(topic) ?? {}),
+      nowMs: () => clock.nowMs(),
+      flushSchedulerIntervalMs: config.logFlushSchedulerIntervalMs,
+      flushOffsetCheckpointIntervalMs: config.logFlushOffsetCheckpointIntervalMs,
+      flushStartOffsetCheckpointIntervalMs: config.logFlushStartOffsetCheckpointIntervalMs,
+      logger: log,
+    })
+    const recoveredUncleanShutdown = logManager.cleanShutdownDirs.size < logManager.logDirs.length
     const replicaManager = new ReplicaManager(logManager, brokerId, clock, log, PARKED_FETCHES_MAX)
     const policy: TopicConfigPolicy = {
       validate(configs) {
@@ -113,7 +125,7 @@ class BrokerServer implements Broker {
           throw error
         }
       },
-      logConfigFor: (configs) => logConfigFromTopicConfig(resolveTopicConfig(configs, config)),
+      logConfigFor,
     }
     const controller = await Controller.start(store, replicaManager, policy, brokerId, log)
     await checkMetaProperties(config.logDirs, brokerId, controller.clusterId)
@@ -123,7 +135,7 @@ class BrokerServer implements Broker {
       fetchSessions: new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots),
       advertisedApis: router.advertised, log,
     }
-    const broker = new BrokerServer(config, log, context, router, logManager, store, logManager.recoveredUncleanShutdown)
+    const broker = new BrokerServer(config, log, context, router, logManager, store, recoveredUncleanShutdown)
     await broker.listen()
     log.info({ brokerId, host: broker.host, port: broker.port, clusterId: controller.clusterId }, 'broker started')
     return broker

@@ -76,7 +76,7 @@ describe('request path', () => {
   test('Produce v2 is advertised but answered UNSUPPORTED_VERSION, as Kafka 4', async () => {
     const client = await connect()
     await createTopic(client, 'old-produce')
-    const response = await client.request<ProduceResponse>(0, 2, produceRequest('old-produce', 0, encodeBatch([{ value: Buffer.from('x') }])))
+    const response = await client.request<ProduceResponse>(0, 2, produceRequest('old-produce', 0, encodeBatch([{ key: null, value: Buffer.from('x') }])))
     assert.equal(response.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.UNSUPPORTED_VERSION)
   })
 
@@ -112,7 +112,7 @@ describe('request path', () => {
     const producer = await connect()
     await createTopic(client, 'long-poll')
     const pending = client.request<FetchResponse>(1, 11, fetchRequest('long-poll', 0n, { maxWaitMs: 10_000, minBytes: 1 }))
-    const produced = await producer.request<ProduceResponse>(0, 7, produceRequest('long-poll', 0, encodeBatch([{ value: Buffer.from('hello') }])))
+    const produced = await producer.request<ProduceResponse>(0, 7, produceRequest('long-poll', 0, encodeBatch([{ key: null, value: Buffer.from('hello') }])))
     assert.equal(produced.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE)
     const response = await pending
     const partition = response.responses[0]!.partitions[0]!
@@ -132,7 +132,7 @@ describe('request path', () => {
     const incremental = await client.request<FetchResponse>(1, 11, quiet)
     assert.equal(incremental.errorCode, ErrorCode.NONE)
     assert.equal(incremental.responses.length, 0, 'nothing changed, so no partitions')
-    await client.request<ProduceResponse>(0, 7, produceRequest('sessions', 0, encodeBatch([{ value: Buffer.from('news') }])))
+    await client.request<ProduceResponse>(0, 7, produceRequest('sessions', 0, encodeBatch([{ key: null, value: Buffer.from('news') }])))
     const withNews = await client.request<FetchResponse>(1, 11, { ...quiet, sessionEpoch: 2 })
     assert.equal(withNews.responses.length, 1)
     assert.equal(withNews.responses[0]!.partitions[0]!.highWatermark, 1n)
@@ -145,13 +145,13 @@ describe('request path', () => {
   test('produce errors: unknown topic, corrupt batch, invalid acks', async () => {
     const client = await connect()
     await createTopic(client, 'errors')
-    const unknown = await client.request<ProduceResponse>(0, 7, produceRequest('no-such-topic', 0, encodeBatch([{ value: Buffer.from('x') }])))
+    const unknown = await client.request<ProduceResponse>(0, 7, produceRequest('no-such-topic', 0, encodeBatch([{ key: null, value: Buffer.from('x') }])))
     assert.equal(unknown.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-    const corrupt = encodeBatch([{ value: Buffer.from('payload') }])
+    const corrupt = encodeBatch([{ key: null, value: Buffer.from('payload') }])
     corrupt[corrupt.length - 1]! ^= 0xff
     const corrupted = await client.request<ProduceResponse>(0, 7, produceRequest('errors', 0, corrupt))
     assert.equal(corrupted.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.CORRUPT_MESSAGE)
-    const badAcks = await client.request<ProduceResponse>(0, 7, produceRequest('errors', 0, encodeBatch([{ value: Buffer.from('x') }]), 2))
+    const badAcks = await client.request<ProduceResponse>(0, 7, produceRequest('errors', 0, encodeBatch([{ key: null, value: Buffer.from('x') }]), 2))
     assert.equal(badAcks.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.INVALID_REQUIRED_ACKS)
   })
 

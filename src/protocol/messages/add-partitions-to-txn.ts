@@ -275,8 +275,6 @@ export function encodeAddPartitionsToTxnResponse(w: Writer, m: AddPartitionsToTx
       w.compactArrayLength(a.length)
       for (let i = 0; i < a.length; i++) encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w, a[i], version)
     }
-  } else {
-    if (m.resultsByTransaction.length !== 0) unsupportedField('ResultsByTransaction', version)
   }
   if (version <= 3) {
     {
@@ -285,8 +283,6 @@ export function encodeAddPartitionsToTxnResponse(w: Writer, m: AddPartitionsToTx
       else w.arrayLength(a.length)
       for (let i = 0; i < a.length; i++) encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, a[i], version)
     }
-  } else {
-    if (m.resultsByTopicV3AndBelow.length !== 0) unsupportedField('ResultsByTopicV3AndBelow', version)
   }
   if (version >= 3) {
     w.emptyTaggedFields()

@@ -4,7 +4,7 @@
 
 import { type Reader, CorruptFrameError } from '../reader.js'
 import { Writer } from '../writer.js'
-import { type ApiSpec, unsupportedField } from '../api-spec.js'
+import { type ApiSpec } from '../api-spec.js'
 
 export interface BeginQuorumEpochRequest {
   clusterId: string | null
@@ -257,7 +257,6 @@ export function encodeBeginQuorumEpochResponse(w: Writer, m: BeginQuorumEpochRes
     else w.arrayLength(a.length)
     for (let i = 0; i < a.length; i++) encodeBeginQuorumEpochResponseTopicData(w, a[i], version)
   }
-  if ((version < 1) && m.nodeEndpoints.length !== 0) unsupportedField('NodeEndpoints', version)
   if (version >= 1) {
     let tags = 0
     if (m.nodeEndpoints.length !== 0) tags++

@@ -182,13 +182,9 @@ export function encodeCreateDelegationTokenResponse(w: Writer, m: CreateDelegati
   }
   if (version >= 3) {
     w.compactString(m.tokenRequesterPrincipalType)
-  } else {
-    if (m.tokenRequesterPrincipalType !== '') unsupportedField('TokenRequesterPrincipalType', version)
   }
   if (version >= 3) {
     w.compactString(m.tokenRequesterPrincipalName)
-  } else {
-    if (m.tokenRequesterPrincipalName !== '') unsupportedField('TokenRequesterPrincipalName', version)
   }
   w.int64(m.issueTimestampMs)
   w.int64(m.expiryTimestampMs)

@@ -265,8 +265,6 @@ export function encodeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, m: Dele
   }
   if (version >= 1) {
     w.int8(m.patternType)
-  } else {
-    if (m.patternType !== 3) unsupportedField('PatternType', version)
   }
   if (version >= 2) {
     w.compactString(m.principal)

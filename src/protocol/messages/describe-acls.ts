@@ -177,8 +177,6 @@ export function encodeDescribeAclsResponseDescribeAclsResource(w: Writer, m: Des
   }
   if (version >= 1) {
     w.int8(m.patternType)
-  } else {
-    if (m.patternType !== 3) unsupportedField('PatternType', version)
   }
   {
     const a = m.acls

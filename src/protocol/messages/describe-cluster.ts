@@ -95,8 +95,6 @@ export function encodeDescribeClusterResponse(w: Writer, m: DescribeClusterRespo
   w.compactNullableString(m.errorMessage)
   if (version >= 1) {
     w.int8(m.endpointType)
-  } else {
-    if (m.endpointType !== 1) unsupportedField('EndpointType', version)
   }
   w.compactString(m.clusterId)
   w.int32(m.controllerId)

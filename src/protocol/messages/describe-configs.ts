@@ -315,8 +315,6 @@ export function encodeDescribeConfigsResponseDescribeConfigsResourceResult(w: Wr
   w.bool(m.readOnly)
   if (version <= 0) {
     w.bool(m.isDefault)
-  } else {
-    if (m.isDefault !== false) unsupportedField('IsDefault', version)
   }
   if (version >= 1) {
     w.int8(m.configSource)

@@ -4,7 +4,7 @@
 
 import { type Reader, CorruptFrameError } from '../reader.js'
 import { Writer } from '../writer.js'
-import { type ApiSpec, unsupportedField } from '../api-spec.js'
+import { type ApiSpec } from '../api-spec.js'
 
 export interface DescribeDelegationTokenRequest {
   owners: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] | null
@@ -208,13 +208,9 @@ export function encodeDescribeDelegationTokenResponseDescribedDelegationToken(w:
   }
   if (version >= 3) {
     w.compactString(m.tokenRequesterPrincipalType)
-  } else {
-    if (m.tokenRequesterPrincipalType !== '') unsupportedField('TokenRequesterPrincipalType', version)
   }
   if (version >= 3) {
     w.compactString(m.tokenRequesterPrincipalName)
-  } else {
-    if (m.tokenRequesterPrincipalName !== '') unsupportedField('TokenRequesterPrincipalName', version)
   }
   w.int64(m.issueTimestamp)
   w.int64(m.expiryTimestamp)

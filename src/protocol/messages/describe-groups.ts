@@ -182,8 +182,6 @@ export function encodeDescribeGroupsResponseDescribedGroup(w: Writer, m: Describ
   }
   if (version >= 3) {
     w.int32(m.authorizedOperations)
-  } else {
-    if (m.authorizedOperations !== -2147483648) unsupportedField('AuthorizedOperations', version)
   }
   if (version >= 5) {
     w.emptyTaggedFields()

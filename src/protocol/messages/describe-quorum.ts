@@ -4,7 +4,7 @@
 
 import { type Reader, CorruptFrameError } from '../reader.js'
 import { Writer } from '../writer.js'
-import { type ApiSpec, isZeroUuid, unsupportedField } from '../api-spec.js'
+import { type ApiSpec, isZeroUuid } from '../api-spec.js'
 
 export interface DescribeQuorumRequest {
   topics: DescribeQuorumRequestTopicData[]
@@ -159,8 +159,6 @@ export function encodeDescribeQuorumResponse(w: Writer, m: DescribeQuorumRespons
       w.compactArrayLength(a.length)
       for (let i = 0; i < a.length; i++) encodeDescribeQuorumResponseNode(w, a[i], version)
     }
-  } else {
-    if (m.nodes.length !== 0) unsupportedField('Nodes', version)
   }
   w.emptyTaggedFields()
 }
@@ -212,8 +210,6 @@ export function encodeDescribeQuorumResponseReplicaState(w: Writer, m: DescribeQ
   w.int32(m.replicaId)
   if (version >= 2) {
     w.uuid(m.replicaDirectoryId)
-  } else {
-    if (!(isZeroUuid(m.replicaDirectoryId))) unsupportedField('ReplicaDirectoryId', version)
   }
   w.int64(m.logEndOffset)
   if (version >= 1) {

@@ -153,8 +153,6 @@ export function encodeElectLeadersResponse(w: Writer, m: ElectLeadersResponse, v
   w.int32(m.throttleTimeMs)
   if (version >= 1) {
     w.int16(m.errorCode)
-  } else {
-    if (m.errorCode !== 0) unsupportedField('ErrorCode', version)
   }
   {
     const a = m.replicaElectionResults

@@ -4,7 +4,7 @@
 
 import { type Reader, CorruptFrameError } from '../reader.js'
 import { Writer } from '../writer.js'
-import { type ApiSpec, unsupportedField } from '../api-spec.js'
+import { type ApiSpec } from '../api-spec.js'
 
 export interface EndQuorumEpochRequest {
   clusterId: string | null
@@ -302,7 +302,6 @@ export function encodeEndQuorumEpochResponse(w: Writer, m: EndQuorumEpochRespons
     else w.arrayLength(a.length)
     for (let i = 0; i < a.length; i++) encodeEndQuorumEpochResponseTopicData(w, a[i], version)
   }
-  if ((version < 1) && m.nodeEndpoints.length !== 0) unsupportedField('NodeEndpoints', version)
   if (version >= 1) {
     let tags = 0
     if (m.nodeEndpoints.length !== 0) tags++

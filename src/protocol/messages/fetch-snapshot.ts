@@ -4,7 +4,7 @@
 
 import { type Reader, CorruptFrameError } from '../reader.js'
 import { Writer } from '../writer.js'
-import { type ApiSpec, isZeroUuid, nullField, unsupportedField } from '../api-spec.js'
+import { type ApiSpec, isZeroUuid, nullField } from '../api-spec.js'
 
 export interface FetchSnapshotRequest {
   clusterId: string | null
@@ -249,7 +249,6 @@ export function encodeFetchSnapshotResponse(w: Writer, m: FetchSnapshotResponse,
     w.compactArrayLength(a.length)
     for (let i = 0; i < a.length; i++) encodeFetchSnapshotResponseTopicSnapshot(w, a[i], version)
   }
-  if ((version < 1) && m.nodeEndpoints.length !== 0) unsupportedField('NodeEndpoints', version)
   let tags = 0
   if (version >= 1 && m.nodeEndpoints.length !== 0) tags++
   w.uvarint(tags)

@@ -522,8 +522,6 @@ export function encodeFetchResponse(w: Writer, m: FetchResponse, version: number
   }
   if (version >= 7) {
     w.int32(m.sessionId)
-  } else {
-    if (m.sessionId !== 0) unsupportedField('SessionId', version)
   }
   {
     const a = m.responses
@@ -531,7 +529,6 @@ export function encodeFetchResponse(w: Writer, m: FetchResponse, version: number
     else w.arrayLength(a.length)
     for (let i = 0; i < a.length; i++) encodeFetchResponseFetchableTopicResponse(w, a[i], version)
   }
-  if ((version < 16) && m.nodeEndpoints.length !== 0) unsupportedField('NodeEndpoints', version)
   if (version >= 12) {
     let tags = 0
     if (version >= 16 && m.nodeEndpoints.length !== 0) tags++
@@ -717,9 +714,6 @@ export function encodeFetchResponsePartitionData(w: Writer, m: FetchResponsePart
   if (version >= 5) {
     w.int64(m.logStartOffset)
   }
-  if ((version < 12) && !(isDefaultFetchResponseEpochEndOffset(m.divergingEpoch))) unsupportedField('DivergingEpoch', version)
-  if ((version < 12) && !(isDefaultFetchResponseLeaderIdAndEpoch(m.currentLeader))) unsupportedField('CurrentLeader', version)
-  if ((version < 12) && !(isDefaultFetchResponseSnapshotId(m.snapshotId))) unsupportedField('SnapshotId', version)
   if (version >= 4) {
     {
       const a = m.abortedTransactions
@@ -735,8 +729,6 @@ export function encodeFetchResponsePartitionData(w: Writer, m: FetchResponsePart
   }
   if (version >= 11) {
     w.int32(m.preferredReadReplica)
-  } else {
-    if (m.preferredReadReplica !== -1) unsupportedField('PreferredReadReplica', version)
   }
   if (version >= 12) {
     w.compactNullableRecords(m.records)

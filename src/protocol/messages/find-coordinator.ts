@@ -163,8 +163,6 @@ export function encodeFindCoordinatorResponse(w: Writer, m: FindCoordinatorRespo
   }
   if (version <= 3) {
     w.int16(m.errorCode)
-  } else {
-    if (m.errorCode !== 0) unsupportedField('ErrorCode', version)
   }
   if (version >= 1 && version <= 3) {
     if (version >= 3) {
@@ -175,8 +173,6 @@ export function encodeFindCoordinatorResponse(w: Writer, m: FindCoordinatorRespo
   }
   if (version <= 3) {
     w.int32(m.nodeId)
-  } else {
-    if (m.nodeId !== 0) unsupportedField('NodeId', version)
   }
   if (version <= 3) {
     if (version >= 3) {
@@ -184,13 +180,9 @@ export function encodeFindCoordinatorResponse(w: Writer, m: FindCoordinatorRespo
     } else {
       w.string(m.host)
     }
-  } else {
-    if (m.host !== '') unsupportedField('Host', version)
   }
   if (version <= 3) {
     w.int32(m.port)
-  } else {
-    if (m.port !== 0) unsupportedField('Port', version)
   }
   if (version >= 4) {
     {
@@ -198,8 +190,6 @@ export function encodeFindCoordinatorResponse(w: Writer, m: FindCoordinatorRespo
       w.compactArrayLength(a.length)
       for (let i = 0; i < a.length; i++) encodeFindCoordinatorResponseCoordinator(w, a[i], version)
     }
-  } else {
-    if (m.coordinators.length !== 0) unsupportedField('Coordinators', version)
   }
   if (version >= 3) {
     w.emptyTaggedFields()

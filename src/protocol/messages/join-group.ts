@@ -234,8 +234,6 @@ export function encodeJoinGroupResponse(w: Writer, m: JoinGroupResponse, version
   }
   if (version >= 9) {
     w.bool(m.skipAssignment)
-  } else {
-    if (m.skipAssignment !== false) unsupportedField('SkipAssignment', version)
   }
   if (version >= 6) {
     w.compactString(m.memberId)

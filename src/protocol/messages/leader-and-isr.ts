@@ -435,8 +435,6 @@ export function encodeLeaderAndIsrResponse(w: Writer, m: LeaderAndIsrResponse, v
       else w.arrayLength(a.length)
       for (let i = 0; i < a.length; i++) encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, a[i], version)
     }
-  } else {
-    if (m.partitionErrors.length !== 0) unsupportedField('PartitionErrors', version)
   }
   if (version >= 5) {
     {
@@ -444,8 +442,6 @@ export function encodeLeaderAndIsrResponse(w: Writer, m: LeaderAndIsrResponse, v
       w.compactArrayLength(a.length)
       for (let i = 0; i < a.length; i++) encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w, a[i], version)
     }
-  } else {
-    if (m.topics.length !== 0) unsupportedField('Topics', version)
   }
   if (version >= 4) {
     w.emptyTaggedFields()

@@ -172,8 +172,6 @@ export function encodeLeaveGroupResponse(w: Writer, m: LeaveGroupResponse, versi
       else w.arrayLength(a.length)
       for (let i = 0; i < a.length; i++) encodeLeaveGroupResponseMemberResponse(w, a[i], version)
     }
-  } else {
-    if (m.members.length !== 0) unsupportedField('Members', version)
   }
   if (version >= 4) {
     w.emptyTaggedFields()

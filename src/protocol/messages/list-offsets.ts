@@ -330,23 +330,15 @@ export function encodeListOffsetsResponseListOffsetsPartitionResponse(w: Writer,
       w.arrayLength(a.length)
       for (let i = 0; i < a.length; i++) w.int64(a[i])
     }
-  } else {
-    if (m.oldStyleOffsets.length !== 0) unsupportedField('OldStyleOffsets', version)
   }
   if (version >= 1) {
     w.int64(m.timestamp)
-  } else {
-    if (m.timestamp !== -1n) unsupportedField('Timestamp', version)
   }
   if (version >= 1) {
     w.int64(m.offset)
-  } else {
-    if (m.offset !== -1n) unsupportedField('Offset', version)
   }
   if (version >= 4) {
     w.int32(m.leaderEpoch)
-  } else {
-    if (m.leaderEpoch !== -1) unsupportedField('LeaderEpoch', version)
   }
   if (version >= 6) {
     w.emptyTaggedFields()

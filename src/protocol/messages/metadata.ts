@@ -229,8 +229,6 @@ export function encodeMetadataResponse(w: Writer, m: MetadataResponse, version: 
   }
   if (version >= 8 && version <= 10) {
     w.int32(m.clusterAuthorizedOperations)
-  } else {
-    if (m.clusterAuthorizedOperations !== -2147483648) unsupportedField('ClusterAuthorizedOperations', version)
   }
   if (version >= 9) {
     w.emptyTaggedFields()
@@ -367,8 +365,6 @@ export function encodeMetadataResponseTopic(w: Writer, m: MetadataResponseTopic,
   }
   if (version >= 8) {
     w.int32(m.topicAuthorizedOperations)
-  } else {
-    if (m.topicAuthorizedOperations !== -2147483648) unsupportedField('TopicAuthorizedOperations', version)
   }
   if (version >= 9) {
     w.emptyTaggedFields()

@@ -330,8 +330,6 @@ export function encodeOffsetFetchResponse(w: Writer, m: OffsetFetchResponse, ver
       else w.arrayLength(a.length)
       for (let i = 0; i < a.length; i++) encodeOffsetFetchResponseTopic(w, a[i], version)
     }
-  } else {
-    if (m.topics.length !== 0) unsupportedField('Topics', version)
   }
   if (version >= 2 && version <= 7) {
     w.int16(m.errorCode)
@@ -342,8 +340,6 @@ export function encodeOffsetFetchResponse(w: Writer, m: OffsetFetchResponse, ver
       w.compactArrayLength(a.length)
       for (let i = 0; i < a.length; i++) encodeOffsetFetchResponseGroup(w, a[i], version)
     }
-  } else {
-    if (m.groups.length !== 0) unsupportedField('Groups', version)
   }
   if (version >= 6) {
     w.emptyTaggedFields()

@@ -213,7 +213,6 @@ export function encodeProduceResponse(w: Writer, m: ProduceResponse, version: nu
   if (version >= 1) {
     w.int32(m.throttleTimeMs)
   }
-  if ((version < 10) && m.nodeEndpoints.length !== 0) unsupportedField('NodeEndpoints', version)
   if (version >= 9) {
     let tags = 0
     if (version >= 10 && m.nodeEndpoints.length !== 0) tags++
@@ -382,7 +381,6 @@ export function encodeProduceResponsePartitionProduceResponse(w: Writer, m: Prod
       w.nullableString(m.errorMessage)
     }
   }
-  if ((version < 10) && !(isDefaultProduceResponseLeaderIdAndEpoch(m.currentLeader))) unsupportedField('CurrentLeader', version)
   if (version >= 9) {
     let tags = 0
     if (version >= 10 && !(isDefaultProduceResponseLeaderIdAndEpoch(m.currentLeader))) tags++

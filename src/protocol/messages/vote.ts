@@ -4,7 +4,7 @@
 
 import { type Reader, CorruptFrameError } from '../reader.js'
 import { Writer } from '../writer.js'
-import { type ApiSpec, unsupportedField } from '../api-spec.js'
+import { type ApiSpec } from '../api-spec.js'
 
 export interface VoteRequest {
   clusterId: string | null
@@ -205,7 +205,6 @@ export function encodeVoteResponse(w: Writer, m: VoteResponse, version: number):
     w.compactArrayLength(a.length)
     for (let i = 0; i < a.length; i++) encodeVoteResponseTopicData(w, a[i], version)
   }
-  if ((version < 1) && m.nodeEndpoints.length !== 0) unsupportedField('NodeEndpoints', version)
   let tags = 0
   if (version >= 1 && m.nodeEndpoints.length !== 0) tags++
   w.uvarint(tags)

@@ -66,7 +66,7 @@ async function listPartition(
       case LATEST_TIERED_TIMESTAMP:
         return out
       case MAX_TIMESTAMP: {
-        const found = await partition.log.offsetOfMaxTimestamp(partition.highWatermark)
+        const found = await partition.offsetOfMaxTimestamp(partition.highWatermark)
         if (found !== null) {
           out.offset = BigInt(found.offset)
           out.timestamp = BigInt(found.timestamp)
@@ -75,7 +75,7 @@ async function listPartition(
       }
       default: {
         if (timestamp < 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `invalid timestamp ${timestamp}`)
-        const found = await partition.log.offsetForTimestamp(timestamp, partition.highWatermark)
+        const found = await partition.offsetForTimestamp(timestamp, partition.highWatermark)
         if (found !== null) {
           out.offset = BigInt(found.offset)
           out.timestamp = BigInt(found.timestamp)

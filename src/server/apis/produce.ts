@@ -67,7 +67,7 @@ async function appendPartition(
   try {
     if (records === null || records.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE)
     const { partition, result } = await ctx.broker.replicaManager.appendAsLeader(topic, partitionIndex, records)
-    out.baseOffset = BigInt(result.firstOffset)
+    out.baseOffset = BigInt(result.baseOffset)
     out.logAppendTimeMs = BigInt(result.logAppendTimeMs)
     out.logStartOffset = BigInt(partition.logStartOffset)
     return true
