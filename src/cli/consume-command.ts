@@ -3,9 +3,7 @@
 // partition, offset, headers, key, value), separated by --key-separator (a tab by default).
 // Exits after --max-messages records, or when no record arrived for --timeout-ms.
 import { EARLIEST_TIMESTAMP, KafkaClient, LATEST_TIMESTAMP } from '../client/kafka-client.js'
-import { BatchIterator } from '../records/batch-iterator.js'
-import { readIsControl, readLastOffset, readTimestampType } from '../records/batch-header.js'
-import { readBatchRecords, type DecodedRecord } from '../records/record-reader.js'
+import { decodeFetchedRecords, type DecodedFetch, type FetchedRecord } from '../client/fetched-records.js'
 import { RecordFormatError } from '../records/varint.js'
 import { systemClock } from '../util/clock.js'
 import { BOOTSTRAP_OPTION, HELP_OPTION, intOption, parseCommandArgs, requireOption } from './args.js'
@@ -103,12 +101,13 @@ export async function consumeCommand(args: readonly string[], io: CliIo): Promis
         const remainingIdleMs = timeoutMs === undefined ? pollWaitMs : Math.max(0, timeoutMs - (systemClock.monotonicMs() - idleSinceMs))
         const position = positions.get(partition)!
         const result = await client.fetch(topic, partition, position, { maxWaitMs: Math.min(pollWaitMs, remainingIdleMs) })
-        const parts: Buffer[] = []
         const limit = maxMessages === undefined ? Number.POSITIVE_INFINITY : maxMessages - printed
-        const { next, count } = collect(result.records, position, partition, print, parts, limit)
-        positions.set(partition, next)
-        if (count > 0) {
-          printed += count
+        const { records, nextOffset } = decode(result.records, position, partition, limit)
+        positions.set(partition, nextOffset)
+        if (records.length > 0) {
+          const parts: Buffer[] = []
+          for (const record of records) format(record, partition, print, parts)
+          printed += records.length
           idleSinceMs = systemClock.monotonicMs()
           await write(io.stdout, Buffer.concat(parts))
           if (maxMessages !== undefined && printed >= maxMessages) return 0
@@ -156,42 +155,18 @@ async function startOffset(client: KafkaClient, topic: string, partition: number
   }
 }
 
-/** Appends the printable records at or after `position` to `parts`; returns the next fetch offset. */
-function collect(records: Buffer, position: bigint, partition: number, print: PrintOptions, parts: Buffer[], limit: number): { next: bigint; count: number } {
-  const batches = new BatchIterator(records)
-  let next = position
-  let count = 0
-  while (count < limit && batches.next()) {
-    const at = batches.position
-    // Control batches (transaction markers) are not records to print.
-    if (!readIsControl(records, at)) {
-      const timestampType = readTimestampType(records, at)
-      let decoded: DecodedRecord[]
-      try {
-        decoded = readBatchRecords(records, at)
-      } catch (error) {
-        if (error instanceof RecordFormatError) throw new CliError('GREGOR_CLI_FAILED', `cannot decode the batch at ${partition}/${next}: ${error.message}`)
-        throw error
-      }
-      for (const record of decoded) {
-        if (BigInt(record.offset) < position) continue
-        if (count >= limit) return { next: BigInt(record.offset), count }
-        format(record, timestampType, partition, print, parts)
-        count++
-      }
-    }
-    next = BigInt(readLastOffset(records, at)) + 1n
+function decode(bytes: Buffer, position: bigint, partition: number, limit: number): DecodedFetch {
+  try {
+    return decodeFetchedRecords(bytes, position, limit)
+  } catch (error) {
+    if (error instanceof RecordFormatError) throw new CliError('GREGOR_CLI_FAILED', `cannot decode the records of partition ${partition} at offset ${position}: ${error.message}`)
+    throw error
   }
-  if (next === position && batches.stop === 'partial' && records.length > 0 && count === 0) {
-    // Brokers return the first batch whole even when it exceeds the fetch size (KIP-74).
-    throw new CliError('GREGOR_CLI_FAILED', `the broker returned only part of the batch at ${partition}/${position}`)
-  }
-  return { next, count }
 }
 
-function format(record: DecodedRecord, timestampType: string, partition: number, print: PrintOptions, parts: Buffer[]): void {
+function format(record: FetchedRecord, partition: number, print: PrintOptions, parts: Buffer[]): void {
   const fields: Buffer[] = []
-  if (print.isTimestampPrinted) fields.push(Buffer.from(`${timestampType}:${record.timestamp}`))
+  if (print.isTimestampPrinted) fields.push(Buffer.from(`${record.timestampType}:${record.timestamp}`))
   if (print.isPartitionPrinted) fields.push(Buffer.from(`Partition:${partition}`))
   if (print.isOffsetPrinted) fields.push(Buffer.from(`Offset:${record.offset}`))
   if (print.isHeadersPrinted) {

@@ -12,7 +12,9 @@ import { Fetch, createFetchRequest, type FetchResponsePartitionData } from '../p
 import { ListOffsets, createListOffsetsRequest } from '../protocol/messages/list-offsets.js'
 import { Metadata, createMetadataRequest, type MetadataResponse } from '../protocol/messages/metadata.js'
 import { Produce, createProduceRequest } from '../protocol/messages/produce.js'
+import { buildRecordBatch, type RecordInput } from '../records/record-builder.js'
 import { Connection, ConnectionError, type ConnectionOptions } from './connection.js'
+import { decodeFetchedRecords, type FetchedRecord } from './fetched-records.js'
 
 export interface KafkaClientOptions {
   /** `host:port[,host:port...]` or a list of them. */
@@ -231,6 +233,25 @@ export class KafkaClient {
       this.throwPartitionError(topic, partition, answer.errorCode, answer.errorMessage)
       return { baseOffset: answer.baseOffset, logAppendTimeMs: answer.logAppendTimeMs, logStartOffset: answer.logStartOffset }
     })
+  }
+
+  /** Builds an uncompressed RecordBatch v2 from `records` and produces it. */
+  async produceRecords(topic: string, partition: number, records: readonly RecordInput[], options: ProduceOptions = {}): Promise<ProduceResult> {
+    return this.produce(topic, partition, buildRecordBatch(records), options)
+  }
+
+  /**
+   * The records of topic-partition from `offset` on, fetching as the caller iterates; runs until
+   * the caller stops iterating. Control batches are skipped.
+   */
+  async *consume(topic: string, partition: number, offset: bigint, options: FetchOptions = {}): AsyncGenerator<FetchedRecord> {
+    let position = offset
+    for (;;) {
+      const result = await this.fetch(topic, partition, position, options)
+      const decoded = decodeFetchedRecords(result.records, position)
+      position = decoded.nextOffset
+      yield* decoded.records
+    }
   }
 
   /** One Fetch of topic-partition from `offset`. Throws KafkaError on a partition error (OFFSET_OUT_OF_RANGE ...). */
