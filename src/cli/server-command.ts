@@ -13,7 +13,8 @@ export const SERVER_USAGE = `Usage: gregor server start [config/server.propertie
 
 Starts a broker. Properties use Kafka's names (see config/server.properties).
 Precedence, lowest first: defaults < the properties file < GREGOR_<NAME> environment
-variables (GREGOR_LOG_DIRS ...) < --override.
+variables (GREGOR_LOG_DIRS ...) < --override. Size libuv's thread pool (file system,
+compression) with UV_THREADPOOL_SIZE in the environment, e.g. UV_THREADPOOL_SIZE=16.
 
 Options:
   --config <path>          Java properties file (also accepted as the first argument)

@@ -206,7 +206,7 @@ export class Connection {
       this.isClosing = true
       const closing = new ConnectionError('GREGOR_CONNECTION_CLOSED', `connection to ${this.address} is closing`)
       for (const waiter of this.waiters.splice(0)) waiter.reject(closing)
-      if (this.pending.length === 0) this.socket.end()
+      if (this.pending.length === 0) this.endSocket()
     }
     await this.closed
   }
@@ -334,7 +334,7 @@ export class Connection {
     } catch (error) {
       entry.reject(error instanceof CorruptFrameError ? new ConnectionError('GREGOR_PROTOCOL_ERROR', `malformed response to api ${entry.apiKey} v${entry.version} from ${this.address}: ${error.message}`, { cause: error }) : (error as Error))
     }
-    if (this.isClosing && this.pending.length === 0) this.socket.end()
+    if (this.isClosing && this.pending.length === 0) this.endSocket()
   }
 
   private decodeBody(entry: Pending, frame: Buffer, r: Reader): unknown {
@@ -373,6 +373,12 @@ export class Connection {
     }
     if (response.errorCode !== ErrorCode.NONE) throw new KafkaError(response.errorCode, `ApiVersions to ${this.address} failed`)
     this.brokerVersions = new Map(response.apiKeys.map((k) => [k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion }]))
+  }
+
+  /** Half-closes; a peer that never closes its side is cut off after the request timeout. */
+  private endSocket(): void {
+    this.socket.end()
+    setTimeout(() => this.socket.destroy(), this.requestTimeoutMs).unref()
   }
 
   private fail(error: Error): void {
