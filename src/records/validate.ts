@@ -17,9 +17,11 @@
 //     INVALID_RECORD, both reported per record (recordErrors) as Kafka does.
 //
 // Deviations: trailing bytes after the last whole batch are CORRUPT_MESSAGE (Kafka silently trims
-// a trailing partial batch). Compressed batches are not decompressed: their timestamp check uses the
-// header's baseTimestamp and maxTimestamp (both timestamps of real records) and the key check is
-// skipped. Timestamps beyond ±2^53 ms and producer ids beyond 2^53 are rejected as invalid.
+// a trailing partial batch). Compressed batches are not decompressed here (this function is
+// synchronous): their timestamp check uses the header's baseTimestamp and maxTimestamp (both
+// timestamps of real records); records/compression/compressed-batch.ts then decompresses them
+// asynchronously and walks their records with walkRecords (keys, timestamps, offset deltas).
+// Timestamps beyond ±2^53 ms and producer ids beyond 2^53 are rejected as invalid.
 //
 // Allocation: one BatchInfo per batch; nothing per record unless a record is rejected.
 import { ErrorCode } from '../protocol/errors.js'
@@ -222,7 +224,8 @@ function validateBatchContents(records: Buffer, position: number, limits: Valida
   const batchClaimsLogAppendTime = (attributes & TIMESTAMP_TYPE_MASK) !== 0
   let maxTimestamp = readMaxTimestamp(records, position)
   if (compressionType === CompressionType.NONE) {
-    const walked = walkRecords(records, position, size, recordsCount, batchClaimsLogAppendTime, limits)
+    const baseTimestamp = readBaseTimestamp(records, position)
+    const walked = walkRecords(records, position + BATCH_HEADER_SIZE, position + size, recordsCount, baseTimestamp, batchClaimsLogAppendTime, limits, false)
     if (typeof walked !== 'number') return walked
     maxTimestamp = walked
   } else {
@@ -273,24 +276,26 @@ function recordErrorsFailure(errors: RecordError[], hasTimestampError: boolean):
 }
 
 /**
- * Walks the records of an uncompressed batch in place (DefaultRecord.readFrom without the slices).
+ * Walks the records in records[recordsStart, batchEnd) in place (DefaultRecord.readFrom without the
+ * slices): the body of an uncompressed batch, or the decompressed body of a compressed one, for
+ * which LogValidator also requires the offset deltas to be 0, 1, 2, ... (checkOffsetDeltas).
  * Returns the largest record timestamp, or the failure.
  */
-function walkRecords(
+export function walkRecords(
   records: Buffer,
-  position: number,
-  size: number,
+  recordsStart: number,
+  batchEnd: number,
   recordsCount: number,
+  baseTimestamp: number,
   batchClaimsLogAppendTime: boolean,
   limits: ValidationLimits,
+  checkOffsetDeltas: boolean,
 ): number | ValidationFailure {
   if (recordsCount < 0) return failure(ErrorCode.INVALID_RECORD, `Found invalid record count ${recordsCount}`)
-  const baseTimestamp = readBaseTimestamp(records, position)
-  const batchEnd = position + size
   let maxTimestamp = NO_TIMESTAMP
   let errors: RecordError[] | null = null
   let hasTimestampError = false
-  cursor.reset(records, position + BATCH_HEADER_SIZE, batchEnd)
+  cursor.reset(records, recordsStart, batchEnd)
   try {
     for (let index = 0; index < recordsCount; index++) {
       const bodySize = cursor.varint()
@@ -301,7 +306,10 @@ function walkRecords(
       cursor.end = bodyStart + bodySize
       cursor.int8() // attributes: unused in v2
       const timestamp = baseTimestamp + cursor.varlong()
-      cursor.varint() // offsetDelta
+      const offsetDelta = cursor.varint()
+      if (checkOffsetDeltas && offsetDelta !== index) {
+        return failure(ErrorCode.INVALID_RECORD, `Inner record offset ${offsetDelta} does not match expected offset ${index}`)
+      }
       const keySize = cursor.varint()
       if (keySize >= 0) cursor.skip(keySize)
       const valueSize = cursor.varint()
