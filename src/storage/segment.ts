@@ -177,8 +177,8 @@ export class LogSegment {
     for (;;) {
       const header = await window.view(position, BATCH_HEADER_SIZE)
       if (header === null) break
-      const size = readBatchSize(header, 0)
-      if (size < BATCH_HEADER_SIZE || position + size > this.size) break
+      const size = wholeBatchSize(header, 0, position, this.size)
+      if (size === 0) break
       this.recordBatch(readLastOffset(header, 0), readMaxTimestamp(header, 0), position, size)
       position += size
     }
@@ -278,11 +278,13 @@ export class LogSegment {
       let start = 0
       let found = false
       while (start + BATCH_HEADER_SIZE <= chunk.length) {
+        const size = wholeBatchSize(chunk, start, position + start, end)
+        if (size === 0) return null
         if (readLastOffset(chunk, start) >= offset) {
           found = true
           break
         }
-        start += readBatchSize(chunk, start)
+        start += size
       }
       if (!found) {
         if (start === 0) return null
@@ -292,8 +294,8 @@ export class LogSegment {
       let taken = 0
       let cursor = start
       while (cursor + BATCH_HEADER_SIZE <= chunk.length) {
-        const size = readBatchSize(chunk, cursor)
-        if (readLastOffset(chunk, cursor) >= maxOffset) break
+        const size = wholeBatchSize(chunk, cursor, position + cursor, end)
+        if (size === 0 || readLastOffset(chunk, cursor) >= maxOffset) break
         if (taken + size > maxBytes && !(taken === 0 && minOneMessage)) break
         if (cursor + size > chunk.length) {
           // Only the first batch can need a read of its own: later ones simply end the result.
@@ -315,8 +317,8 @@ export class LogSegment {
     for (;;) {
       const header = await window.view(position, BATCH_HEADER_SIZE)
       if (header === null) return null
-      const size = readBatchSize(header, 0)
-      if (position + size > this.size) return null
+      const size = wholeBatchSize(header, 0, position, this.size)
+      if (size === 0) return null
       const lastOffset = readLastOffset(header, 0)
       if (lastOffset >= offset) return { position, size, baseOffset: readBaseOffset(header, 0), lastOffset }
       position += size
@@ -332,8 +334,8 @@ export class LogSegment {
     for (;;) {
       const header = await window.view(position, BATCH_HEADER_SIZE)
       if (header === null) return nextOffset
-      const size = readBatchSize(header, 0)
-      if (position + size > this.size) return nextOffset
+      const size = wholeBatchSize(header, 0, position, this.size)
+      if (size === 0) return nextOffset
       nextOffset = readLastOffset(header, 0) + 1
       position += size
     }
@@ -347,12 +349,14 @@ export class LogSegment {
     for (;;) {
       const header = await window.view(position, BATCH_HEADER_SIZE)
       if (header === null) return
+      const size = wholeBatchSize(header, 0, position, this.size)
+      if (size === 0) return
       const maxTimestamp = readMaxTimestamp(header, 0)
       if (maxTimestamp > this.maxTimestampSoFar) {
         this.maxTimestampSoFar = maxTimestamp
         this.offsetOfMaxTimestampSoFar = readLastOffset(header, 0)
       }
-      position += readBatchSize(header, 0)
+      position += size
     }
   }
 
@@ -404,7 +408,8 @@ export class LogSegment {
     for (;;) {
       const header = await window.view(position, BATCH_HEADER_SIZE)
       if (header === null) return null
-      const size = readBatchSize(header, 0)
+      const size = wholeBatchSize(header, 0, position, this.size)
+      if (size === 0) return null
       if (readMaxTimestamp(header, 0) >= targetTimestamp && readLastOffset(header, 0) >= startingOffset) {
         const found = await this.searchBatch(position, size, header, (timestamp, offset) => timestamp >= targetTimestamp && offset >= startingOffset)
         if (found !== null) return found
@@ -426,7 +431,8 @@ export class LogSegment {
     for (;;) {
       const header = await window.view(position, BATCH_HEADER_SIZE)
       if (header === null) return null
-      const size = readBatchSize(header, 0)
+      const size = wholeBatchSize(header, 0, position, this.size)
+      if (size === 0) return null
       if (readMaxTimestamp(header, 0) === target) {
         return this.searchBatch(position, size, header, (timestamp) => timestamp === target)
       }
@@ -498,6 +504,15 @@ export class LogSegment {
       })
     }
   }
+}
+
+/**
+ * The size of the batch whose header is at `position`, or 0 when it cannot be a whole batch below
+ * `end`. Scans stop there rather than trusting a damaged length in an unrecovered region.
+ */
+function wholeBatchSize(header: Buffer, headerPosition: number, position: number, end: number): number {
+  const size = readBatchSize(header, headerPosition)
+  return size >= BATCH_HEADER_SIZE && size <= end - position ? size : 0
 }
 
 /** The tail of `buffers` after its first `bytes` bytes (after a short writev). */
