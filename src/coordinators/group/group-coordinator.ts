@@ -1017,11 +1017,10 @@ export class GroupCoordinator {
   // ---------------------------------------------------------------- Offset expiration
 
   private scheduleOffsetExpiration(): void {
+    // Fixed rate, as Kafka's scheduler: the next check is armed before this one runs.
     this.expirationTask = this.deps.scheduler.schedule(this.config.offsetsRetentionCheckIntervalMs, () => {
-      this.expirationTask = null
-      void this.cleanupExpiredOffsets().finally(() => {
-        if (this.active && this.expirationTask === null) this.scheduleOffsetExpiration()
-      })
+      this.scheduleOffsetExpiration()
+      void this.cleanupExpiredOffsets()
     })
   }
 
