@@ -54,9 +54,9 @@ export class TimeIndex {
    * `skipFullCheck` lets the final entry of a segment in even when the index is full.
    */
   maybeAppend(timestamp: number, offset: number, skipFullCheck = false): void {
-    if (timestamp === NO_TIMESTAMP) return
+    // An empty index's last entry reads as NO_TIMESTAMP, so only real timestamps get in.
     const last = this.lastEntry()
-    if (this.entryCount > 0 && timestamp <= last.timestamp) return
+    if (timestamp <= last.timestamp) return
     assert.ok(this.entryCount === 0 || offset >= last.offset, 'time index offsets must not decrease')
     const relativeOffset = offset - this.baseOffset
     assert.ok(relativeOffset >= 0 && relativeOffset <= INT32_MAX, 'offset outside the segment range')

@@ -53,7 +53,7 @@ test('time index lookup equals a linear scan, before and after truncation', () =
           timestamp += timestampStep
           offset += offsetStep
           index.maybeAppend(timestamp, offset)
-          if (appended.length === 0 || timestamp > appended.at(-1)!.timestamp) appended.push({ timestamp, offset })
+          if (timestamp > (appended.at(-1)?.timestamp ?? -1)) appended.push({ timestamp, offset })
         }
         const linear = (list: typeof appended, target: number) =>
           list.filter((entry) => entry.timestamp <= target).at(-1) ?? { timestamp: -1, offset: BASE }
