@@ -28,6 +28,23 @@ export interface LogConfig {
   readonly messageTimestampAfterMaxMs: number
   /** cleanup.policy: 'delete' and/or 'compact' (compacted topics need record keys). */
   readonly cleanupPolicy: readonly string[]
+  // Log management (compression, retention, compaction): see docs/log-management.md.
+  /** compression.type: producer, uncompressed, gzip, snappy, lz4 or zstd. */
+  readonly compressionType: string
+  readonly compressionGzipLevel: number
+  readonly compressionLz4Level: number
+  readonly compressionZstdLevel: number
+  /** retention.ms: -1 keeps segments forever. */
+  readonly retentionMs: number
+  /** retention.bytes: -1 is unbounded. */
+  readonly retentionBytes: number
+  /** file.delete.delay.ms: how long a `.deleted` segment waits before its files are removed. */
+  readonly fileDeleteDelayMs: number
+  /** delete.retention.ms: how long the cleaner keeps tombstones. */
+  readonly deleteRetentionMs: number
+  readonly minCleanableDirtyRatio: number
+  readonly minCompactionLagMs: number
+  readonly maxCompactionLagMs: number
 }
 
 /** Kafka 4's defaults. */
@@ -43,6 +60,17 @@ export const defaultLogConfig: LogConfig = Object.freeze({
   messageTimestampBeforeMaxMs: LONG_MAX_VALUE,
   messageTimestampAfterMaxMs: 3600000,
   cleanupPolicy: Object.freeze(['delete']),
+  compressionType: 'producer',
+  compressionGzipLevel: -1,
+  compressionLz4Level: 9,
+  compressionZstdLevel: 3,
+  retentionMs: 168 * 3600000,
+  retentionBytes: -1,
+  fileDeleteDelayMs: 60000,
+  deleteRetentionMs: 86400000,
+  minCleanableDirtyRatio: 0.5,
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: LONG_MAX_VALUE,
 })
 
 /**
@@ -61,6 +89,17 @@ export interface LogConfigValues {
   readonly messageTimestampBeforeMaxMs?: number
   readonly messageTimestampAfterMaxMs?: number
   readonly cleanupPolicy?: readonly string[]
+  readonly compressionType?: string
+  readonly compressionGzipLevel?: number
+  readonly compressionLz4Level?: number
+  readonly compressionZstdLevel?: number
+  readonly retentionMs?: number
+  readonly retentionBytes?: number
+  readonly fileDeleteDelayMs?: number
+  readonly deleteRetentionMs?: number
+  readonly minCleanableDirtyRatio?: number
+  readonly minCompactionLagMs?: number
+  readonly maxCompactionLagMs?: number
 }
 
 export function logConfigFrom(values: LogConfigValues): LogConfig {
@@ -78,6 +117,17 @@ export function logConfigFrom(values: LogConfigValues): LogConfig {
     messageTimestampBeforeMaxMs: values.messageTimestampBeforeMaxMs ?? defaultLogConfig.messageTimestampBeforeMaxMs,
     messageTimestampAfterMaxMs: values.messageTimestampAfterMaxMs ?? defaultLogConfig.messageTimestampAfterMaxMs,
     cleanupPolicy: values.cleanupPolicy ?? defaultLogConfig.cleanupPolicy,
+    compressionType: values.compressionType ?? defaultLogConfig.compressionType,
+    compressionGzipLevel: values.compressionGzipLevel ?? defaultLogConfig.compressionGzipLevel,
+    compressionLz4Level: values.compressionLz4Level ?? defaultLogConfig.compressionLz4Level,
+    compressionZstdLevel: values.compressionZstdLevel ?? defaultLogConfig.compressionZstdLevel,
+    retentionMs: values.retentionMs ?? defaultLogConfig.retentionMs,
+    retentionBytes: values.retentionBytes ?? defaultLogConfig.retentionBytes,
+    fileDeleteDelayMs: values.fileDeleteDelayMs ?? defaultLogConfig.fileDeleteDelayMs,
+    deleteRetentionMs: values.deleteRetentionMs ?? defaultLogConfig.deleteRetentionMs,
+    minCleanableDirtyRatio: values.minCleanableDirtyRatio ?? defaultLogConfig.minCleanableDirtyRatio,
+    minCompactionLagMs: values.minCompactionLagMs ?? defaultLogConfig.minCompactionLagMs,
+    maxCompactionLagMs: values.maxCompactionLagMs ?? defaultLogConfig.maxCompactionLagMs,
   }
   // Kafka's lower bounds (TopicConfig validators); the config layer rejects user input earlier.
   assert.ok(config.segmentBytes >= 14, 'segment.bytes must be at least 14')

@@ -20,6 +20,9 @@
 // queue assign offsets by writing baseOffset into each batch header, stamp the leader epoch and
 // timestamps, roll if needed (segment.bytes, segment.ms, full index, relative offset overflow),
 // write, update the indexes, advance logEndOffset, fsync when flush.messages is reached, resolve.
+// Compressed batches, and batches whose codec differs from compression.type, first go through
+// records/compression (asynchronous decompression, record walk, recompression); appends keep their
+// arrival order across that step.
 //
 // After a crash: the directory is reopened with hadCleanShutdown false and the recovery point from
 // the checkpoint; every segment from the one holding the recovery point on is re-walked and
@@ -39,7 +42,8 @@ import {
   writePartitionLeaderEpoch,
   type TimestampType,
 } from '../records/batch-header.js'
-import { validateBatches, type BatchInfo, type RecordError } from '../records/validate.js'
+import { compressionTarget, needsPreparation, prepareBatches, type PreparedBatches } from '../records/compression/compressed-batch.js'
+import { validateBatches, type BatchInfo, type RecordError, type ValidationFailure, type ValidationLimits } from '../records/validate.js'
 import { systemClock } from '../util/clock.js'
 import type { LogConfig } from './log-config.js'
 import { recoverSegment } from './recovery.js'
@@ -188,6 +192,9 @@ export class PartitionLog {
   private readonly clock: () => number
   private readonly logger: StorageLogger | null
   private readonly queue: Array<PendingAppend | PendingTask> = []
+  /** Appends waiting for compressed-batch work, and the promise the next one waits for (ordering). */
+  private preparingAppends = 0
+  private preparationTail: Promise<void> = Promise.resolve()
   private isDraining = false
   private isDrainScheduled = false
   private offlineError: unknown = null
@@ -317,7 +324,7 @@ export class PartitionLog {
     const nowMs = options.nowMs ?? this.clock()
     const timestampType = options.timestampType ?? this.config.messageTimestampType
     if (this.isClosed || this.offlineError !== null) return Promise.resolve(this.failedAppend(ErrorCode.KAFKA_STORAGE_ERROR, 'log is offline or closed'))
-    const validation = validateBatches(records, {
+    const limits: ValidationLimits = {
       maxMessageBytes: this.config.maxMessageBytes,
       origin: options.origin ?? 'client',
       timestampType,
@@ -325,7 +332,8 @@ export class PartitionLog {
       timestampBeforeMaxMs: this.config.messageTimestampBeforeMaxMs,
       timestampAfterMaxMs: this.config.messageTimestampAfterMaxMs,
       isCompacted: this.config.cleanupPolicy.includes('compact'),
-    })
+    }
+    const validation = validateBatches(records, limits)
     if (validation.errorCode !== undefined) {
       return Promise.resolve(this.failedAppend(validation.errorCode, validation.errorMessage, validation.recordErrors))
     }
@@ -334,17 +342,60 @@ export class PartitionLog {
         this.failedAppend(ErrorCode.RECORD_LIST_TOO_LARGE, `Message batch size is ${records.length} bytes which exceeds the maximum configured segment size of ${this.config.segmentBytes}.`),
       )
     }
-    return new Promise<AppendResult>((resolve) => {
-      this.queue.push({
-        kind: 'append',
-        records,
-        batches: validation.batches,
-        recordsCount: validation.recordsCount,
-        leaderEpoch: options.leaderEpoch,
-        timestampType,
-        nowMs,
-        resolve,
+    const target = compressionTarget(this.config.compressionType, {
+      gzip: this.config.compressionGzipLevel, lz4: this.config.compressionLz4Level, zstd: this.config.compressionZstdLevel,
+    })
+    const needsWork = needsPreparation(validation.batches, target)
+    if (!needsWork && this.preparingAppends === 0) {
+      return this.enqueueAppend(records, validation.batches, validation.recordsCount, options.leaderEpoch, timestampType, nowMs)
+    }
+    const prepared = needsWork
+      ? prepareBatches(records, validation.batches, limits, target).catch((error: unknown): ValidationFailure => {
+        this.logger?.error({ err: error, dir: this.dir }, 'could not prepare compressed batches')
+        return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'compression failed', recordErrors: [] }
       })
+      : Promise.resolve({ records, batches: validation.batches })
+    return this.enqueueAfterPreparation(prepared, validation.recordsCount, options.leaderEpoch, timestampType, nowMs)
+  }
+
+  /**
+   * Compressed batches are validated and converted to compression.type off the event loop
+   * (records/compression/compressed-batch.ts) while later appends may already arrive. Appends of
+   * one log keep their arrival order: each is enqueued only after every earlier one was.
+   */
+  private enqueueAfterPreparation(
+    prepared: Promise<PreparedBatches | ValidationFailure>,
+    recordsCount: number,
+    leaderEpoch: number,
+    timestampType: TimestampType,
+    nowMs: number,
+  ): Promise<AppendResult> {
+    const previous = this.preparationTail
+    let markEnqueued!: () => void
+    this.preparationTail = new Promise<void>((resolve) => {
+      markEnqueued = resolve
+    })
+    this.preparingAppends++
+    return Promise.all([previous, prepared]).then(([, outcome]) => {
+      this.preparingAppends--
+      const appended = outcome.errorCode !== undefined
+        ? Promise.resolve(this.failedAppend(outcome.errorCode, outcome.errorMessage, outcome.recordErrors))
+        : this.enqueueAppend(outcome.records, outcome.batches, recordsCount, leaderEpoch, timestampType, nowMs)
+      markEnqueued()
+      return appended
+    })
+  }
+
+  private enqueueAppend(
+    records: Buffer,
+    batches: BatchInfo[],
+    recordsCount: number,
+    leaderEpoch: number,
+    timestampType: TimestampType,
+    nowMs: number,
+  ): Promise<AppendResult> {
+    return new Promise<AppendResult>((resolve) => {
+      this.queue.push({ kind: 'append', records, batches, recordsCount, leaderEpoch, timestampType, nowMs, resolve })
       this.scheduleDrain()
     })
   }
