@@ -5,6 +5,7 @@ import type { Controller } from '../cluster/controller.js'
 import type { MetadataImage } from '../cluster/metadata-image.js'
 import type { ReplicaManager } from '../cluster/replica-manager.js'
 import type { ServerConfig } from '../config/server-config.js'
+import type { GroupCoordinator } from '../coordinators/group/group-coordinator.js'
 import type { Clock } from '../util/clock.js'
 import type { FetchSessionCache } from './fetch-session-cache.js'
 import type { AdvertisedApi } from './router.js'
@@ -17,6 +18,8 @@ export interface BrokerContext {
   readonly metadata: MetadataImage
   readonly replicaManager: ReplicaManager
   readonly fetchSessions: FetchSessionCache
+  /** Consumer groups and committed offsets (coordinators/group). */
+  readonly groupCoordinator: GroupCoordinator
   /** The router's registry, for ApiVersions. */
   advertisedApis: readonly AdvertisedApi[]
   readonly log: Logger

@@ -251,7 +251,7 @@ export class GroupCoordinator {
 
   /** This broker became leader of the partition: load its groups and offsets from the log. */
   async onElection(partition: number): Promise<void> {
-    if (this.partitions.has(partition)) return
+    if (!this.active || this.partitions.has(partition)) return
     const token = {}
     this.partitions.set(partition, { state: 'loading', token })
     const loaded = new PartitionLoader(partition, this.log)

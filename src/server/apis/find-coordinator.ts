@@ -1,0 +1,60 @@
+// FindCoordinator (key 10), v0-6 (v0 must stay advertised: librdkafka < 2.11 only enables its
+// group consumer when FindCoordinator ∋ 0). v4+ batches keys (KIP-699). A group's coordinator is
+// the leader of partition abs(hash(groupId)) % offsets.topic.num.partitions of __consumer_offsets.
+// Deviation: there is no transaction coordinator yet, so transactional ids get COORDINATOR_NOT_AVAILABLE.
+import { GROUP_METADATA_TOPIC } from '../../cluster/topic-names.js'
+import { ErrorCode, KafkaError } from '../../protocol/errors.js'
+import {
+  createFindCoordinatorResponse, type FindCoordinatorRequest, type FindCoordinatorResponse,
+} from '../../protocol/messages/find-coordinator.js'
+import type { ApiHandler, RequestContext } from '../api-handler.js'
+
+const GROUP_KEY_TYPE = 0
+const TRANSACTION_KEY_TYPE = 1
+
+interface Coordinator {
+  errorCode: number
+  errorMessage: string | null
+  nodeId: number
+  host: string
+  port: number
+}
+
+export const findCoordinator: ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse> = {
+  apiKey: 10,
+  minVersion: 0,
+  maxVersion: 6,
+  handle(ctx, request) {
+    if (request.keyType !== GROUP_KEY_TYPE && request.keyType !== TRANSACTION_KEY_TYPE) {
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${request.keyType}`)
+    }
+    const response = createFindCoordinatorResponse()
+    if (ctx.apiVersion >= 4) {
+      response.coordinators = request.coordinatorKeys.map((key) => ({ key, ...lookup(ctx, request.keyType, key) }))
+    } else {
+      Object.assign(response, lookup(ctx, request.keyType, request.key))
+    }
+    return response
+  },
+  errorResponse(request, errorCode, apiVersion) {
+    const response = createFindCoordinatorResponse()
+    const failed = notFound(errorCode)
+    if (apiVersion >= 4) response.coordinators = request.coordinatorKeys.map((key) => ({ key, ...failed }))
+    else Object.assign(response, failed)
+    return response
+  },
+}
+
+function lookup(ctx: RequestContext, keyType: number, key: string): Coordinator {
+  if (keyType !== GROUP_KEY_TYPE) return notFound(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+  const partition = ctx.broker.groupCoordinator.partitionFor(key)
+  const state = ctx.broker.metadata.topics.get(GROUP_METADATA_TOPIC)?.partitions[partition]
+  const broker = state === undefined || state.leader === -1 ? undefined : ctx.broker.metadata.broker(state.leader)
+  if (broker === undefined) return notFound(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+  // Kafka reports the name of Errors.NONE as the message of a successful lookup.
+  return { errorCode: ErrorCode.NONE, errorMessage: 'NONE', nodeId: broker.brokerId, host: broker.host, port: broker.port }
+}
+
+function notFound(errorCode: number): Coordinator {
+  return { errorCode, errorMessage: null, nodeId: -1, host: '', port: -1 }
+}
