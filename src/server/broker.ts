@@ -11,6 +11,7 @@ import { LocalCoordinationStore } from '../cluster/coordination/local-store.js'
 import { ReplicaManager } from '../cluster/replica-manager.js'
 import { loadServerConfig, type ServerConfig, ConfigError } from '../config/server-config.js'
 import { resolveTopicConfig, validateTopicConfigs } from '../config/topic-config.js'
+import { startGroupCoordinator } from '../coordinators/group/startup.js'
 import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import { LogManager } from '../storage/log-manager.js'
 import { logConfigFrom } from '../storage/log-config.js'
@@ -129,11 +130,13 @@ class BrokerServer implements Broker {
     }
     const controller = await Controller.start(store, replicaManager, policy, brokerId, log)
     await checkMetaProperties(config.logDirs, brokerId, controller.clusterId)
+    // Group coordinator: creates __consumer_offsets if needed and loads it in the background.
+    const { coordinator: groupCoordinator } = await startGroupCoordinator(config, controller, replicaManager, brokerId, clock, log)
     const router = new Router(HANDLERS, log)
     const context: BrokerContext = {
       brokerId, config, clock, controller, metadata: controller.image, replicaManager,
       fetchSessions: new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots),
-      advertisedApis: router.advertised, log,
+      groupCoordinator, advertisedApis: router.advertised, log,
     }
     const broker = new BrokerServer(config, log, context, router, logManager, store, recoveredUncleanShutdown)
     await broker.listen()
@@ -197,6 +200,8 @@ class BrokerServer implements Broker {
     this.log.info({ brokerId: this.brokerId }, 'shutting down')
     const stopped = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))
     this.context.replicaManager.shutdown()
+    // Parked JoinGroup/SyncGroup get NOT_COORDINATOR before the connections end; no appends after.
+    this.context.groupCoordinator.shutdown()
     for (const connection of this.connections) connection.end()
     await this.logManager.shutdown()
     await this.store.close()
