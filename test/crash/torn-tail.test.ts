@@ -86,6 +86,17 @@ test('a torn tail is truncated to the last whole batch on restart and appends co
 
   const second = await startBrokerProcess({ logDirs: logDir })
   t.after(() => second.stop())
+  // Recovery says what it cut (storage/log.ts logs this at warn, the process's default level).
+  const truncations = second
+    .stderr()
+    .split('\n')
+    .filter((line) => line.includes('truncated invalid bytes at the end of a segment'))
+  for (const kind of ['garbage', 'truncated'] as const) {
+    assert.ok(
+      truncations.some((line) => line.includes(`${topics[kind]}-0`)),
+      `no truncation logged for ${topics[kind]}-0; stderr: ${second.stderr().slice(0, 3000)}`,
+    )
+  }
   await assertServesExactly(second, topics.garbage, values.garbage.slice(0, expectedEnd.garbage))
   await assertServesExactly(second, topics.truncated, values.truncated.slice(0, expectedEnd.truncated))
 

@@ -16,6 +16,8 @@ export interface InProcessBroker {
   readonly port: number
   readonly bootstrap: string
   readonly logDirs: string[]
+  /** Whether start-up recovered the logs (no clean-shutdown marker in some log dir). */
+  readonly recoveredUncleanShutdown: boolean
   close(): Promise<void>
 }
 
@@ -39,6 +41,7 @@ export async function startInProcessBroker(options: InProcessBrokerOptions = {})
     port: broker.port,
     bootstrap: `${broker.host}:${broker.port}`,
     logDirs,
+    recoveredUncleanShutdown: broker.recoveredUncleanShutdown,
     close: () => broker.close(),
   }
 }

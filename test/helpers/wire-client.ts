@@ -100,8 +100,9 @@ export class WireClient {
   /** Sends one request and resolves with the decoded response body. */
   request<Response>(apiKey: number, version: number, body: unknown, timeoutMs = 10_000): Promise<Response> {
     const correlationId = this.nextCorrelationId++
+    const bytes = encodeRequestFrame(apiKey, version, correlationId, body) // may throw: before expect()
     const response = this.expect<Response>(apiKey, version, correlationId, timeoutMs)
-    this.socket.write(encodeRequestFrame(apiKey, version, correlationId, body))
+    this.socket.write(bytes)
     return response
   }
 
