@@ -211,6 +211,32 @@ static int past_deadline(void) {
         return interrupted || now_ns() > deadline_ns;
 }
 
+/* What the run is doing, for the watchdog's report. */
+static const char *volatile phase = "starting";
+
+/* librdkafka calls such as rd_kafka_query_watermark_offsets() can block past
+ * their own timeout when a broker misbehaves; the watchdog makes --timeout-s
+ * a hard limit that still ends with a JSON line. */
+static void *watchdog(void *arg) {
+        (void)arg;
+        int64_t grace = deadline_ns + 5000000000LL;
+        struct timespec ts = {.tv_sec  = grace / 1000000000LL,
+                              .tv_nsec = grace % 1000000000LL};
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL))
+                ;
+        if (!strcmp(phase, "done"))
+                _exit(0); /* the result is out; only the teardown hung */
+        char line[256];
+        int n = snprintf(line, sizeof(line),
+                         "{\"mode\":\"%s\",\"status\":\"timeout\","
+                         "\"phase\":\"%s\",\"watchdog\":true}\n",
+                         o.mode, phase);
+        fflush(stdout);
+        if (write(STDOUT_FILENO, line, (size_t)n) < 0)
+                _exit(4);
+        _exit(3);
+}
+
 static int stalled_since(int64_t last_progress_ns) {
         return now_ns() - last_progress_ns > (int64_t)(o.stall_s * 1e9);
 }
@@ -429,10 +455,12 @@ static int do_produce(void) {
         delivery_us = malloc(sizeof(*delivery_us) * (size_t)(o.count + 1));
 
         /* Metadata first, so that connection set-up is not timed. */
+        phase     = "metadata";
         int parts = partition_count(rk, topic);
         if (!parts)
                 die("topic %s has no partitions in Metadata", topic);
 
+        phase              = "producing";
         int64_t t0         = now_ns();
         long long sent     = 0;
         const char *status = "ok";
@@ -468,6 +496,7 @@ static int do_produce(void) {
                 if ((sent & 1023) == 0)
                         rd_kafka_poll(rk, 0);
         }
+        phase = "flushing";
         while (delivered + failed < sent && !past_deadline() &&
                !stalled_since(last_dr_ns))
                 rd_kafka_flush(rk, 100);
@@ -493,6 +522,7 @@ static int do_produce(void) {
         putchar(',');
         json_notes(stdout);
         printf("}\n");
+        phase = "done";
 
         rd_kafka_topic_destroy(rkt);
         rd_kafka_destroy(rk);
@@ -611,9 +641,11 @@ static int do_consume(void) {
         if (o.group)
                 rd_kafka_poll_set_consumer(r.rk);
 
+        phase     = "metadata";
         int parts = partition_count(r.rk, topic);
         if (!parts)
                 die("topic %s has no partitions in Metadata", topic);
+        phase               = "watermarks (ListOffsets)";
         long long available = plan_ranges(r.rk, topic, parts);
         long long want      = o.count;
         /* Without a window nothing is re-read: the count is what exists. */
@@ -622,6 +654,7 @@ static int do_consume(void) {
         if (available == 0)
                 die("topic %s is empty", topic);
 
+        phase           = o.group ? "joining group" : "consuming";
         int64_t t_start = now_ns();
         if (o.group) {
                 rd_kafka_topic_partition_list_t *sub =
@@ -669,8 +702,10 @@ static int do_consume(void) {
                         continue;
                 }
                 t_last = now_ns();
-                if (!t_first)
+                if (!t_first) {
                         t_first = t_last;
+                        phase   = "consuming";
+                }
                 got++;
                 bytes += (long long)m->len;
                 int p = m->partition;
@@ -711,6 +746,7 @@ static int do_consume(void) {
                secs > 0 ? bytes / 1048576.0 / secs : 0, consume_errors);
         json_notes(stdout);
         printf("}\n");
+        phase = "done";
 
         reader_close(&r);
         return strcmp(status, "ok") != 0;
@@ -800,10 +836,12 @@ static int do_latency(void) {
         set(cconf, "socket.nagle.disable", "true");
         struct reader r = {.rk = new_client(RD_KAFKA_CONSUMER, cconf)};
 
+        phase     = "metadata";
         int parts = partition_count(r.rk, topic);
         if (!parts)
                 die("topic %s has no partitions in Metadata", topic);
         /* Start at the current end: only this run's messages are timed. */
+        phase = "watermarks (ListOffsets)";
         plan_ranges(r.rk, topic, parts);
         for (int p = 0; p < parts; p++) {
                 ranges[p].start = ranges[p].end;
@@ -819,6 +857,7 @@ static int do_latency(void) {
                               .rkt      = rd_kafka_topic_new(prod, topic, NULL),
                               .total    = total};
         pthread_t thr;
+        phase = "running";
         pthread_create(&thr, NULL, lat_producer, &s);
 
         long long got = 0, samples = 0, dup_or_old = 0;
@@ -875,6 +914,7 @@ static int do_latency(void) {
         putchar(',');
         json_notes(stdout);
         printf("}\n");
+        phase = "done";
 
         rd_kafka_topic_destroy(s.rkt);
         reader_close(&r);
@@ -980,6 +1020,7 @@ static int do_create_topics(void) {
         printf("],");
         json_notes(stdout);
         printf("}\n");
+        phase = "done";
 
         for (int i = 0; i < nt_cnt; i++)
                 rd_kafka_NewTopic_destroy(nt[i]);
@@ -1007,6 +1048,7 @@ static int do_offsets(void) {
         printf("],");
         json_notes(stdout);
         printf("}\n");
+        phase = "done";
         rd_kafka_destroy(rk);
         return !parts;
 }
@@ -1118,6 +1160,9 @@ int main(int argc, char **argv) {
         signal(SIGPIPE, SIG_IGN);
         deadline_ns = now_ns() + (int64_t)(o.timeout_s * 1e9);
         setvbuf(stdout, NULL, _IOLBF, 0);
+        pthread_t wd;
+        pthread_create(&wd, NULL, watchdog, NULL);
+        pthread_detach(wd);
 
         if (!strcmp(o.mode, "version")) {
                 printf("{\"mode\":\"version\",\"status\":\"ok\","
