@@ -187,6 +187,95 @@ export class Controller {
     return this.policy.logConfigFor(topic.configs)
   }
 
+  // --- Log management: topic configs and partition counts (docs/log-management.md) -------------
+
+  /**
+   * Replaces a topic's overrides (AlterConfigs / IncrementalAlterConfigs already computed the new
+   * set), persists them in /config/topics/<topic> and applies them to the topic's open logs.
+   */
+  alterTopicConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): Promise<void> {
+    return this.serialise(async () => {
+      const topic = this.image.topics.get(name)
+      if (topic === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist`)
+      this.policy.validate(configs)
+      // Resolving through the broker layers also checks cross-config rules (compaction lags).
+      this.policy.logConfigFor(configs)
+      if (validateOnly) return
+      const configPath = `/config/topics/${name}`
+      const node = jsonData({ version: 1, config: configs } satisfies TopicConfigNode)
+      if ((await this.store.get(configPath)) === null) await this.store.create(configPath, node)
+      else await this.store.set(configPath, node, -1)
+      topic.configs = { ...configs }
+      this.applyLogConfig(topic)
+      this.log.info({ topic: name, configs }, 'altered topic configs')
+    })
+  }
+
+  /** Re-resolves the log config of every hosted partition (after a dynamic broker config change). */
+  reapplyLogConfigs(): void {
+    for (const topic of this.image.topics.values()) this.applyLogConfig(topic)
+  }
+
+  private applyLogConfig(topic: TopicImage): void {
+    const logConfig = this.policy.logConfigFor(topic.configs)
+    for (const state of topic.partitions) this.replicaManager.getPartition(topic.name, state.partition)?.log.updateConfig(logConfig)
+  }
+
+  /**
+   * CreatePartitions: grows a topic to `count` partitions (never shrinks), with the replicas of
+   * `assignments` (one entry per new partition) or this broker. Errors as Kafka's controller.
+   */
+  createPartitions(name: string, count: number, assignments: readonly (readonly number[])[] | null, validateOnly: boolean): Promise<void> {
+    return this.serialise(async () => {
+      const topic = this.image.topics.get(name)
+      if (topic === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`)
+      const current = topic.partitions.length
+      if (count < current) {
+        throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${count}.`)
+      }
+      if (count === current) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`)
+      const replicationFactor = topic.partitions[0]?.replicas.length ?? 1
+      const added: number[][] = []
+      for (let index = 0; index < count - current; index++) added.push([...(assignments?.[index] ?? [this.brokerId])])
+      if (assignments !== null) {
+        if (assignments.length !== count - current) {
+          throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+            `Attempted to add ${count - current} additional partition(s), but only ${assignments.length} assignment(s) were specified.`)
+        }
+        for (const replicas of added) {
+          if (replicas.length !== replicationFactor) {
+            throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+              `The manual partition assignment includes a partition with ${replicas.length} replica(s), but this is not consistent with previous partitions, which have ${replicationFactor} replica(s).`)
+          }
+          if (new Set(replicas).size !== replicas.length) {
+            throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'The manual partition assignment includes the broker more than once.')
+          }
+          const unknown = replicas.find((brokerId) => this.image.broker(brokerId) === undefined)
+          if (unknown !== undefined) {
+            throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker ${unknown}, but no such broker is registered.`)
+          }
+        }
+      }
+      if (validateOnly) return
+      const assignmentPath = `/brokers/topics/${name}`
+      const stored = await this.store.get(assignmentPath)
+      const node = parseJson<TopicAssignmentNode>(stored)
+      assert.ok(stored !== null && node !== null, `topic node exists for ${name}`)
+      added.forEach((replicas, index) => {
+        node.partitions[String(current + index)] = replicas
+      })
+      await this.store.set(assignmentPath, jsonData(node), stored.version)
+      for (let index = 0; index < added.length; index++) {
+        const replicas = added[index]!
+        await this.store.create(`${assignmentPath}/partitions/${current + index}/state`, jsonData({
+          controller_epoch: this.controllerEpoch, leader: replicas[0] ?? -1, version: 1, leader_epoch: 0, isr: replicas,
+        } satisfies PartitionStateNode))
+      }
+      await this.loadTopic(name)
+      this.log.info({ topic: name, from: current, to: count }, 'created partitions')
+    })
+  }
+
   private async loadTopic(name: string): Promise<TopicImage> {
     const assignment = parseJson<TopicAssignmentNode>(await this.store.get(`/brokers/topics/${name}`))
     assert.ok(assignment !== null, `topic node exists for ${name}`)

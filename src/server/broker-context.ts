@@ -1,6 +1,7 @@
 // What handlers may reach: the broker's state owners. Handlers never touch files, sockets or
 // timers directly.
 import type { Logger } from 'pino'
+import type { ConfigManager } from '../cluster/config-manager.js'
 import type { Controller } from '../cluster/controller.js'
 import type { MetadataImage } from '../cluster/metadata-image.js'
 import type { ReplicaManager } from '../cluster/replica-manager.js'
@@ -18,6 +19,8 @@ export interface BrokerContext {
   readonly metadata: MetadataImage
   readonly replicaManager: ReplicaManager
   readonly fetchSessions: FetchSessionCache
+  /** Dynamic broker configs and effective topic configs (AlterConfigs, DescribeConfigs). */
+  readonly configManager: ConfigManager
   /** Consumer groups and committed offsets (coordinators/group). */
   readonly groupCoordinator: GroupCoordinator
   /** The router's registry, for ApiVersions. */

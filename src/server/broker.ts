@@ -6,15 +6,15 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { readFile, writeFile, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import pino, { type Logger } from 'pino'
+import { ConfigManager } from '../cluster/config-manager.js'
 import { Controller, type TopicConfigPolicy } from '../cluster/controller.js'
 import { LocalCoordinationStore } from '../cluster/coordination/local-store.js'
 import { ReplicaManager } from '../cluster/replica-manager.js'
 import { loadServerConfig, type ServerConfig, ConfigError } from '../config/server-config.js'
-import { resolveTopicConfig, validateTopicConfigs } from '../config/topic-config.js'
+import { validateTopicConfigs } from '../config/topic-config.js'
 import { startGroupCoordinator } from '../coordinators/group/startup.js'
 import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import { LogManager } from '../storage/log-manager.js'
-import { logConfigFrom } from '../storage/log-config.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import type { BrokerContext } from './broker-context.js'
 import { Connection, type ConnectionLimits } from './connection.js'
@@ -104,7 +104,9 @@ class BrokerServer implements Broker {
     await Promise.all(config.logDirs.map((dir) => mkdir(dir, { recursive: true })))
     const store = await LocalCoordinationStore.open(config.logDirs[0]!)
     const topicOverrides = await Controller.readTopicConfigs(store)
-    const logConfigFor = (overrides: Record<string, string>) => logConfigFrom(resolveTopicConfig(overrides, config))
+    // Topic log configs resolve through the dynamic broker configs (AlterConfigs) as well.
+    const configManager = await ConfigManager.load(store, config, brokerId)
+    const logConfigFor = (overrides: Record<string, string>) => configManager.logConfigFor(overrides)
     const logManager = await LogManager.open({
       logDirs: config.logDirs,
       defaultConfig: logConfigFor({}),
@@ -129,13 +131,14 @@ class BrokerServer implements Broker {
       logConfigFor,
     }
     const controller = await Controller.start(store, replicaManager, policy, brokerId, log)
+    configManager.onBrokerConfigsChanged(() => controller.reapplyLogConfigs())
     await checkMetaProperties(config.logDirs, brokerId, controller.clusterId)
     // Group coordinator: creates __consumer_offsets if needed and loads it in the background.
     const { coordinator: groupCoordinator } = await startGroupCoordinator(config, controller, replicaManager, brokerId, clock, log)
     const router = new Router(HANDLERS, log)
     const context: BrokerContext = {
       brokerId, config, clock, controller, metadata: controller.image, replicaManager,
-      fetchSessions: new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots),
+      fetchSessions: new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots), configManager,
       groupCoordinator, advertisedApis: router.advertised, log,
     }
     const broker = new BrokerServer(config, log, context, router, logManager, store, recoveredUncleanShutdown)

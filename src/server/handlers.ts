@@ -1,5 +1,6 @@
 // The registry of API handlers: the one list the router dispatches on and ApiVersions advertises.
 import type { ApiHandler } from './api-handler.js'
+import { alterConfigs } from './apis/alter-configs.js'
 import { apiVersions } from './apis/api-versions.js'
 import { createTopics } from './apis/create-topics.js'
 import { deleteGroups } from './apis/delete-groups.js'
@@ -8,6 +9,7 @@ import { describeCluster } from './apis/describe-cluster.js'
 import { describeConfigs } from './apis/describe-configs.js'
 import { describeGroups } from './apis/describe-groups.js'
 import { fetch } from './apis/fetch.js'
+import { incrementalAlterConfigs } from './apis/incremental-alter-configs.js'
 import { findCoordinator } from './apis/find-coordinator.js'
 import { heartbeat } from './apis/heartbeat.js'
 import { joinGroup } from './apis/join-group.js'
@@ -26,4 +28,6 @@ export const HANDLERS: readonly ApiHandler<any, any>[] = [
   // Group coordinator APIs (coordinators/group).
   findCoordinator, joinGroup, syncGroup, heartbeat, leaveGroup, offsetCommit, offsetFetch, describeGroups, listGroups,
   deleteGroups, offsetDelete,
+  // Log management (docs/log-management.md).
+  alterConfigs, incrementalAlterConfigs,
 ]

@@ -1,13 +1,14 @@
 // DescribeConfigs (key 32), v1-4 (Kafka 4 removed v0). Topics (type 2) and brokers (type 4):
 // every config with its value, source, read-only and sensitive flags, synonyms when asked
-// (v1+) and documentation (v3+). A broker resource named "" describes the cluster-wide dynamic
-// defaults; another broker's id is INVALID_REQUEST, as Kafka. Broker loggers (type 8) answer an
+// (v1+) and documentation (v3+). Dynamic broker configs (cluster/config-manager.ts) are layered in
+// with their sources. A broker resource named "" describes the cluster-wide dynamic defaults that
+// are set; another broker's id is INVALID_REQUEST, as Kafka. Broker loggers (type 8) answer an
 // empty list (no per-logger levels here).
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import {
   createDescribeConfigsResponse, type DescribeConfigsRequest, type DescribeConfigsResponse,
 } from '../../protocol/messages/describe-configs.js'
-import { describeBrokerConfigs, type DescribedConfig } from '../../config/server-config.js'
+import { ConfigSource, describeBrokerConfigs, type DescribedConfig } from '../../config/server-config.js'
 import { describeTopicConfigs } from '../../config/topic-config.js'
 import { errorCodeOf } from '../../cluster/replica-manager.js'
 import type { ApiHandler, RequestContext } from '../api-handler.js'
@@ -61,15 +62,20 @@ function describe(ctx: RequestContext, resource: Resource): DescribedConfig[] {
     case RESOURCE_TOPIC: {
       const topic = ctx.broker.metadata.topics.get(resource.resourceName)
       if (topic === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${resource.resourceName} does not exist`)
-      return describeTopicConfigs(topic.configs, ctx.broker.config, { names })
+      return describeTopicConfigs(topic.configs, ctx.broker.config, { names, dynamic: ctx.broker.configManager.dynamic })
     }
     case RESOURCE_BROKER: {
-      if (resource.resourceName === '') return []
+      const dynamic = ctx.broker.configManager.dynamic
+      // The cluster-wide default resource lists only what is set there (as Kafka).
+      if (resource.resourceName === '') {
+        const defaults = describeBrokerConfigs(ctx.broker.config, { names: names ?? Object.keys(dynamic.clusterDefault ?? {}), dynamic: { clusterDefault: dynamic.clusterDefault } })
+        return defaults.filter((entry) => entry.source === ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG)
+      }
       if (String(ctx.broker.brokerId) !== resource.resourceName) {
         throw new KafkaError(ErrorCode.INVALID_REQUEST,
           `Unexpected broker id, expected ${ctx.broker.brokerId} or empty string, but received ${resource.resourceName}`)
       }
-      return describeBrokerConfigs(ctx.broker.config, { names })
+      return describeBrokerConfigs(ctx.broker.config, { names, dynamic })
     }
     case RESOURCE_BROKER_LOGGER:
       return []
