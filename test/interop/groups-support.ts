@@ -30,6 +30,8 @@ export interface GroupMember {
   readonly name: string
   /** Partitions of `topic` this member was last assigned, as the client reported them. */
   partitions(): number[]
+  /** False while fetches issued under an earlier assignment may still deliver records. */
+  isSettled(): boolean
   /** Clean stop: the client leaves the group (static librdkafka members do not send LeaveGroup). */
   stop(): Promise<void>
 }
@@ -79,7 +81,7 @@ function decodePartitions(assignment: Buffer): number[] {
 
 /**
  * Waits until the coordinator reports the group Stable with `memberCount` members whose
- * assignments split all `partitionCount` partitions without overlap; returns that view.
+ * assignments split all `partitionCount` partitions without overlap, none left idle; returns that view.
  */
 export async function waitForStableSplit(
   host: string, port: number, groupId: string, memberCount: number, partitionCount: number, timeoutMs = 30_000,
@@ -89,6 +91,7 @@ export async function waitForStableSplit(
     if (group.state !== 'Stable' || group.members.length !== memberCount) return null
     const all = group.members.flatMap((member) => member.partitions).sort((a, b) => a - b)
     if (all.length !== partitionCount || all.some((partition, index) => partition !== index)) return null
+    if (partitionCount >= memberCount && group.members.some((member) => member.partitions.length === 0)) return null
     return group
   }, { timeoutMs, intervalMs: 100, message: `group ${groupId} stable with ${memberCount} members splitting ${partitionCount} partitions` })
 }
@@ -98,7 +101,7 @@ export async function waitForMembersToAgree(members: readonly GroupMember[], gro
   const expected = group.members.map((member) => member.partitions.join(',')).sort()
   await pollUntil(() => {
     const reported = members.map((member) => member.partitions().join(',')).sort()
-    return JSON.stringify(reported) === JSON.stringify(expected)
+    return JSON.stringify(reported) === JSON.stringify(expected) && members.every((member) => member.isSettled())
   }, { timeoutMs, message: `members report the assignment ${JSON.stringify(expected)}` })
 }
 
@@ -188,7 +191,7 @@ export async function startKafkajsMember(name: string, options: MemberOptions, s
       sink.push({ member: name, partition, offset: Number(message.offset), value: message.value!.toString() })
     },
   })
-  return { name, partitions: () => partitions, stop: () => consumer.disconnect() }
+  return { name, partitions: () => partitions, isSettled: () => true, stop: () => consumer.disconnect() }
 }
 
 // ------------------------------------------------------------------ @platformatic/kafka
@@ -197,13 +200,21 @@ export async function startPlatformaticMember(name: string, options: MemberOptio
   const consumer = new PlatformaticConsumer({
     groupId: options.groupId, clientId: name, bootstrapBrokers: [options.bootstrap], deserializers: stringDeserializers,
     sessionTimeout: options.sessionTimeoutMs, heartbeatInterval: 250, rebalanceTimeout: 20_000, maxWaitTime: 200,
+    // Its default subscription claims version 1 but carries only the version 0 fields, which
+    // librdkafka then fails to parse when it leads the group; version 0 is what it encodes.
+    protocols: [{ name: 'roundrobin', version: 0 }],
   })
   let partitions: number[] = []
+  // The stream keeps one fetch in flight and does not drop records of partitions revoked while it
+  // was out, so only the second fetch to complete after a join is known to follow the new assignment.
+  let fetchesSinceJoin = 0
   consumer.on('consumer:group:join', (payload: { assignments?: { topic: string; partitions: number[] }[] }) => {
     if (payload.assignments === undefined) return
     partitions = payload.assignments.filter((a) => a.topic === options.topic).flatMap((a) => a.partitions).sort((a, b) => a - b)
+    fetchesSinceJoin = 0
   })
   const stream = await consumer.consume({ topics: [options.topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false })
+  stream.on('fetch', () => { fetchesSinceJoin++ })
   const done = (async () => {
     for await (const message of stream) {
       sink.push({ member: name, partition: message.partition, offset: Number(message.offset), value: String(message.value) })
@@ -213,6 +224,7 @@ export async function startPlatformaticMember(name: string, options: MemberOptio
   return {
     name,
     partitions: () => partitions,
+    isSettled: () => fetchesSinceJoin >= 2,
     async stop() {
       await stream.close()
       await done
@@ -269,6 +281,7 @@ export async function startPythonMember(
     pid: child.pid!,
     rebalances,
     partitions: () => partitions,
+    isSettled: () => true,
     stderr: () => stderr.toString(),
     async stop() {
       signalChild(child, 'SIGTERM')
