@@ -36,18 +36,25 @@ export const metadata: ApiHandler<MetadataRequest, MetadataResponse> = {
       for (const topic of image.topics.values()) response.topics.push(describeTopic(topic, includeTopicOperations))
       return response
     }
+    if (ctx.apiVersion < 12 && request.topics!.some((topic) => topic.name === null)) {
+      // Only v12+ may name topics by id alone (KIP-516); Kafka rejects a null name before that.
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, `Topic name can not be null for version ${ctx.apiVersion}`)
+    }
     const mayAutoCreate = ctx.broker.config.autoCreateTopicsEnable && (ctx.apiVersion < 4 || request.allowAutoTopicCreation)
     const seen = new Set<string>()
     for (const requested of request.topics!) {
       let name = requested.name
-      if (name === null || name === '') {
-        const byId = image.topicNameById(requested.topicId)
-        if (byId === undefined) {
-          response.topics.push(errorTopic(null, requested.topicId, ErrorCode.UNKNOWN_TOPIC_ID))
+      const byId = name === null || (name === '' && ctx.apiVersion >= 10 && !requested.topicId.equals(ZERO_UUID))
+      if (byId) {
+        const found = image.topicNameById(requested.topicId)
+        if (found === undefined) {
+          // Names are non-nullable in responses before v12.
+          response.topics.push(errorTopic(ctx.apiVersion >= 12 ? null : '', requested.topicId, ErrorCode.UNKNOWN_TOPIC_ID))
           continue
         }
-        name = byId
+        name = found
       }
+      if (name === null) continue
       if (seen.has(name)) continue
       seen.add(name)
       const existing = image.topics.get(name)
