@@ -7,6 +7,7 @@ import { Consumer as PlatformaticConsumer, stringDeserializers } from '@platform
 import { AssignerProtocol, Kafka, logLevel, PartitionAssigners, type Consumer, type PartitionAssigner } from 'kafkajs'
 import { decodeConsumerProtocolAssignment } from '../../src/protocol/messages/consumer-protocol.js'
 import type { DescribeGroupsResponse } from '../../src/protocol/messages/describe-groups.js'
+import type { OffsetFetchRequest, OffsetFetchResponse } from '../../src/protocol/messages/offset-fetch.js'
 import { Reader } from '../../src/protocol/reader.js'
 import { PYTHON, pyScript } from '../helpers/paths.js'
 import { pollUntil } from '../helpers/poll.js'
@@ -37,6 +38,7 @@ export interface GroupMember {
 }
 
 const DESCRIBE_GROUPS = 15
+const OFFSET_FETCH = 9
 
 export interface DescribedMember {
   readonly memberId: string
@@ -66,6 +68,21 @@ export async function describeGroup(host: string, port: number, groupId: string)
         partitions: decodePartitions(member.memberAssignment),
       })),
     }
+  } finally {
+    client.close()
+  }
+}
+
+/** OffsetFetch v5 of one topic's partitions: committed offset per partition (-1 when none). */
+export async function committedOffsets(host: string, port: number, groupId: string, topic: string, partitions: number): Promise<number[]> {
+  const client = await WireClient.connect(host, port)
+  try {
+    const request = createRequest<OffsetFetchRequest>(OFFSET_FETCH)
+    request.groupId = groupId
+    request.topics = [{ name: topic, partitionIndexes: Array.from({ length: partitions }, (_, index) => index) }]
+    const response = await client.request<OffsetFetchResponse>(OFFSET_FETCH, 5, request)
+    if (response.errorCode !== 0) throw new Error(`OffsetFetch error ${response.errorCode}`)
+    return response.topics[0]!.partitions.map((partition) => Number(partition.committedOffset))
   } finally {
     client.close()
   }
