@@ -7,6 +7,7 @@ import type { MetadataImage } from '../cluster/metadata-image.js'
 import type { ReplicaManager } from '../cluster/replica-manager.js'
 import type { ServerConfig } from '../config/server-config.js'
 import type { GroupCoordinator } from '../coordinators/group/group-coordinator.js'
+import type { LogManager } from '../storage/log-manager.js'
 import type { Clock } from '../util/clock.js'
 import type { FetchSessionCache } from './fetch-session-cache.js'
 import type { AdvertisedApi } from './router.js'
@@ -21,6 +22,8 @@ export interface BrokerContext {
   readonly fetchSessions: FetchSessionCache
   /** Dynamic broker configs and effective topic configs (AlterConfigs, DescribeConfigs). */
   readonly configManager: ConfigManager
+  /** Log directories and partition logs (DescribeLogDirs, DeleteRecords checkpoints). */
+  readonly logManager: LogManager
   /** Consumer groups and committed offsets (coordinators/group). */
   readonly groupCoordinator: GroupCoordinator
   /** The router's registry, for ApiVersions. */

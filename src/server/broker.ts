@@ -14,6 +14,7 @@ import { loadServerConfig, type ServerConfig, ConfigError } from '../config/serv
 import { validateTopicConfigs } from '../config/topic-config.js'
 import { startGroupCoordinator } from '../coordinators/group/startup.js'
 import { ErrorCode, KafkaError } from '../protocol/errors.js'
+import { LogMaintenance } from '../storage/log-maintenance.js'
 import { LogManager } from '../storage/log-manager.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import type { BrokerContext } from './broker-context.js'
@@ -78,6 +79,8 @@ class BrokerServer implements Broker {
   private readonly connections = new Set<Connection>()
   private nextConnectionId = 1
   private closing: Promise<void> | null = null
+  /** Retention and compaction (storage/log-maintenance.ts); stopped before the logs close. */
+  private logMaintenance: LogMaintenance | null = null
   host = ''
   port = 0
 
@@ -118,6 +121,9 @@ class BrokerServer implements Broker {
       logger: log,
     })
     const recoveredUncleanShutdown = logManager.cleanShutdownDirs.size < logManager.logDirs.length
+    const logMaintenance = LogMaintenance.start(logManager, {
+      retentionCheckIntervalMs: config.logRetentionCheckIntervalMs, nowMs: () => clock.nowMs(), logger: log,
+    })
     const replicaManager = new ReplicaManager(logManager, brokerId, clock, log, PARKED_FETCHES_MAX)
     const policy: TopicConfigPolicy = {
       validate(configs) {
@@ -138,10 +144,11 @@ class BrokerServer implements Broker {
     const router = new Router(HANDLERS, log)
     const context: BrokerContext = {
       brokerId, config, clock, controller, metadata: controller.image, replicaManager,
-      fetchSessions: new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots), configManager,
+      fetchSessions: new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots), configManager, logManager,
       groupCoordinator, advertisedApis: router.advertised, log,
     }
     const broker = new BrokerServer(config, log, context, router, logManager, store, recoveredUncleanShutdown)
+    broker.logMaintenance = logMaintenance
     await broker.listen()
     log.info({ brokerId, host: broker.host, port: broker.port, clusterId: controller.clusterId }, 'broker started')
     return broker
@@ -206,6 +213,7 @@ class BrokerServer implements Broker {
     // Parked JoinGroup/SyncGroup get NOT_COORDINATOR before the connections end; no appends after.
     this.context.groupCoordinator.shutdown()
     for (const connection of this.connections) connection.end()
+    await this.logMaintenance?.stop()
     await this.logManager.shutdown()
     await this.store.close()
     for (const connection of this.connections) connection.close('broker shut down')

@@ -2,11 +2,14 @@
 import type { ApiHandler } from './api-handler.js'
 import { alterConfigs } from './apis/alter-configs.js'
 import { apiVersions } from './apis/api-versions.js'
+import { createPartitions } from './apis/create-partitions.js'
 import { createTopics } from './apis/create-topics.js'
+import { deleteRecords } from './apis/delete-records.js'
 import { deleteGroups } from './apis/delete-groups.js'
 import { deleteTopics } from './apis/delete-topics.js'
 import { describeCluster } from './apis/describe-cluster.js'
 import { describeConfigs } from './apis/describe-configs.js'
+import { describeLogDirs } from './apis/describe-log-dirs.js'
 import { describeGroups } from './apis/describe-groups.js'
 import { fetch } from './apis/fetch.js'
 import { incrementalAlterConfigs } from './apis/incremental-alter-configs.js'
@@ -29,5 +32,5 @@ export const HANDLERS: readonly ApiHandler<any, any>[] = [
   findCoordinator, joinGroup, syncGroup, heartbeat, leaveGroup, offsetCommit, offsetFetch, describeGroups, listGroups,
   deleteGroups, offsetDelete,
   // Log management (docs/log-management.md).
-  alterConfigs, incrementalAlterConfigs,
+  alterConfigs, incrementalAlterConfigs, createPartitions, deleteRecords, describeLogDirs,
 ]

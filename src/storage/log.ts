@@ -32,7 +32,7 @@
 // if missing or failing the sanity check). An I/O error takes the log offline: every later call
 // answers KAFKA_STORAGE_ERROR and nothing more is written.
 import assert from 'node:assert/strict'
-import { mkdir, readdir, rm, unlink } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { ErrorCode } from '../protocol/errors.js'
 import {
@@ -45,13 +45,16 @@ import {
 import { compressionTarget, needsPreparation, prepareBatches, type PreparedBatches } from '../records/compression/compressed-batch.js'
 import { validateBatches, type BatchInfo, type RecordError, type ValidationFailure, type ValidationLimits } from '../records/validate.js'
 import { systemClock } from '../util/clock.js'
+import { syncDirectory } from './checkpoint.js'
 import type { LogConfig } from './log-config.js'
 import { recoverSegment } from './recovery.js'
+import { completeInterruptedOperations, renameSegmentFilesDeleted, SWAP_FILE_SUFFIX, unlinkIfPresent } from './segment-swap.js'
 import {
   INDEX_FILE_SUFFIX,
   LOG_FILE_SUFFIX,
   LogSegment,
   parseSegmentFileName,
+  segmentFileName,
   TIME_INDEX_FILE_SUFFIX,
   type TimestampAndOffset,
 } from './segment.js'
@@ -151,6 +154,27 @@ interface PendingTask {
   readonly run: () => Promise<void>
 }
 
+/** An inactive segment as retention and the cleaner see it. */
+export interface SegmentSummary {
+  readonly segment: LogSegment
+  readonly baseOffset: number
+  /** The next segment's base offset: every offset of this segment is below it. */
+  readonly nextOffset: number
+  readonly size: number
+  /** maxTimestampSoFar: retention.ms measures from it. */
+  readonly largestTimestamp: number
+  /** maxTimestamp of the first batch: max.compaction.lag.ms measures from it. */
+  readonly firstBatchTimestamp: number
+}
+
+interface PendingDeletion {
+  timer: NodeJS.Timeout | null
+  run: () => Promise<void>
+}
+
+/** setTimeout's largest delay; file.delete.delay.ms beyond it waits that long. */
+const TIMER_DELAY_MAX = 0x7fffffff
+
 /** One writev's worth of appends bound for one segment. */
 class AppendRun {
   readonly buffers: Buffer[] = []
@@ -195,6 +219,8 @@ export class PartitionLog {
   /** Appends waiting for compressed-batch work, and the promise the next one waits for (ordering). */
   private preparingAppends = 0
   private preparationTail: Promise<void> = Promise.resolve()
+  /** Segments renamed `.deleted`, waiting for file.delete.delay.ms before their files go. */
+  private readonly pendingDeletions = new Set<PendingDeletion>()
   private isDraining = false
   private isDrainScheduled = false
   private offlineError: unknown = null
@@ -232,6 +258,8 @@ export class PartitionLog {
     const logger = options.logger ?? null
     const nowMs = clock()
     await mkdir(dir, { recursive: true })
+    const interrupted = await completeInterruptedOperations(dir)
+    if (interrupted.completedSwaps > 0) logger?.warn({ dir, ...interrupted }, 'completed interrupted segment swaps')
     const names = await readdir(dir)
     const bases = new Set<number>()
     for (const name of names) {
@@ -741,6 +769,7 @@ export class PartitionLog {
       if (this.offlineError === null) await this.flushActiveSegment()
       this.isClosed = true
       await this.waitForReads()
+      await this.finishPendingDeletions()
       for (const segment of this.segments) {
         if (this.offlineError === null) await segment.close()
         else await segment.abandon()
@@ -753,6 +782,7 @@ export class PartitionLog {
     return this.enqueueTask(async () => {
       this.isClosed = true
       await this.waitForReads()
+      await this.finishPendingDeletions().catch(() => undefined)
       for (const segment of this.segments) await segment.abandon().catch(() => undefined)
       await rm(this.dir, { recursive: true, force: true })
     })
@@ -763,8 +793,125 @@ export class PartitionLog {
     return this.enqueueTask(async () => {
       this.isClosed = true
       await this.waitForReads()
+      await this.finishPendingDeletions().catch(() => undefined)
       for (const segment of this.segments) await segment.abandon().catch(() => undefined)
     })
+  }
+
+  // --- Log management hooks for storage/retention.ts and storage/cleaner.ts --------------------
+  // (docs/log-management.md). Segments only ever leave from the front (retention) or are replaced
+  // in place by a cleaned copy (compaction); the active segment is never touched by either.
+
+  /** The inactive segments, oldest first, with their timestamps loaded (reads their indexes). */
+  async inactiveSegments(): Promise<SegmentSummary[]> {
+    const segments = this.segments.slice(0, -1)
+    const summaries: SegmentSummary[] = []
+    for (let index = 0; index < segments.length; index++) {
+      const segment = segments[index]!
+      await segment.ensureIndexesLoaded()
+      await segment.loadRollingBasedTimestamp()
+      const nextOffset = index + 1 < segments.length ? segments[index + 1]!.baseOffset : this.activeSegment.baseOffset
+      summaries.push({
+        segment, baseOffset: segment.baseOffset, nextOffset, size: segment.size,
+        largestTimestamp: segment.maxTimestampSoFar, firstBatchTimestamp: segment.rollingBasedTimestamp ?? -1,
+      })
+    }
+    return summaries
+  }
+
+  /** Base offset of the active segment: everything below it is inactive. */
+  get activeSegmentBaseOffset(): number {
+    return this.activeSegment.baseOffset
+  }
+
+  /**
+   * Moves logStartOffset forward (DeleteRecords, retention); never backwards, never past the log
+   * end. Reads below it answer OFFSET_OUT_OF_RANGE from now on (UnifiedLog.maybeIncrementLogStartOffset).
+   */
+  maybeIncrementLogStartOffset(offset: number): boolean {
+    assert.ok(Number.isSafeInteger(offset), 'log start offset must be an integer')
+    if (offset <= this.logStartOffset) return false
+    assert.ok(offset <= this.logEndOffset, 'log start offset beyond the log end offset')
+    this.logStartOffset = offset
+    return true
+  }
+
+  /**
+   * Removes the `count` oldest segments, never the active one: their files are renamed `.deleted`
+   * at once and removed after file.delete.delay.ms, so reads in flight finish. logStartOffset
+   * moves to the new first segment if it was below it. Returns the number removed.
+   */
+  deleteOldestSegments(count: number, reason: string): Promise<number> {
+    return this.enqueueTask(async () => {
+      if (this.isClosed || this.offlineError !== null) return 0
+      const deletable = Math.min(count, this.segments.length - 1)
+      if (deletable <= 0) return 0
+      const removed = this.segments.splice(0, deletable)
+      this.logStartOffset = Math.max(this.logStartOffset, this.segments[0]!.baseOffset)
+      try {
+        for (const segment of removed) await this.scheduleDeletion(segment)
+      } catch (error) {
+        this.goOffline(error)
+        throw error
+      }
+      this.logger?.info({ dir: this.dir, segments: removed.map((segment) => segment.baseOffset), reason, logStartOffset: this.logStartOffset }, 'deleted log segments')
+      return deletable
+    })
+  }
+
+  /**
+   * Replaces `replaced` (consecutive inactive segments, oldest first) with the cleaned segment in
+   * `swapFile` (`<base of replaced[0]>.log.swap`, complete and fsynced: the commit point, see
+   * segment-swap.ts). Returns false, deleting the swap, if the segments changed meanwhile.
+   */
+  replaceSegments(replaced: readonly LogSegment[], swapFile: string): Promise<boolean> {
+    return this.enqueueTask(async () => {
+      const first = this.segments.indexOf(replaced[0]!)
+      const isIntact = first >= 0 && replaced.every((segment, index) => this.segments[first + index] === segment) &&
+        first + replaced.length < this.segments.length && !this.isClosed && this.offlineError === null
+      if (!isIntact) {
+        await unlinkIfPresent(swapFile)
+        return false
+      }
+      const baseOffset = replaced[0]!.baseOffset
+      assert.equal(path.basename(swapFile), segmentFileName(baseOffset, LOG_FILE_SUFFIX) + SWAP_FILE_SUFFIX, 'swap file named after the first replaced segment')
+      try {
+        for (const segment of replaced) await this.scheduleDeletion(segment)
+        const logPath = path.join(this.dir, segmentFileName(baseOffset, LOG_FILE_SUFFIX))
+        await rename(swapFile, logPath)
+        await syncDirectory(this.dir)
+        const cleaned = await LogSegment.open(this.dir, baseOffset, this.config, this.clock())
+        await cleaned.ensureIndexesLoaded()
+        await cleaned.releaseIndexHandles()
+        this.segments.splice(first, replaced.length, cleaned)
+      } catch (error) {
+        this.goOffline(error)
+        throw error
+      }
+      return true
+    })
+  }
+
+  private async scheduleDeletion(segment: LogSegment): Promise<void> {
+    const renamed = await renameSegmentFilesDeleted([segment.logPath, segment.offsetIndex.path, segment.timeIndex.path])
+    const deletion: PendingDeletion = {
+      timer: null,
+      run: async () => {
+        if (deletion.timer !== null) clearTimeout(deletion.timer)
+        this.pendingDeletions.delete(deletion)
+        await segment.abandon().catch(() => undefined)
+        for (const file of renamed) await unlinkIfPresent(file)
+      },
+    }
+    this.pendingDeletions.add(deletion)
+    deletion.timer = setTimeout(() => {
+      deletion.run().catch((error: unknown) => this.logger?.warn({ err: error, dir: this.dir }, 'could not remove a deleted segment'))
+    }, Math.min(this.config.fileDeleteDelayMs, TIMER_DELAY_MAX))
+    deletion.timer.unref()
+  }
+
+  private async finishPendingDeletions(): Promise<void> {
+    for (const deletion of [...this.pendingDeletions]) await deletion.run()
   }
 
   private goOffline(error: unknown): void {
