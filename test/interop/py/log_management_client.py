@@ -23,6 +23,7 @@ def produce(args):
         'linger.ms': 20,
         'enable.idempotence': False,
         'compression.type': args.get('compression', 'none'),
+        'batch.num.messages': args.get('batch_messages', 10000),
         'message.timeout.ms': 20000,
     })
     acked = [None] * len(args['records'])
@@ -37,13 +38,16 @@ def produce(args):
         return done
 
     for index, record in enumerate(args['records']):
+        options = {} if record.get('timestamp') is None else {'timestamp': record['timestamp']}
         producer.produce(
             args['topic'],
             key=None if record.get('key') is None else record['key'].encode(),
             value=None if record.get('value') is None else record['value'].encode(),
             partition=record.get('partition', 0),
             on_delivery=on_delivery(index),
+            **options,
         )
+        producer.poll(0)
     remaining = producer.flush(30)
     if remaining or errors:
         raise SystemExit('delivery failed: %d undelivered, errors %s' % (remaining, errors))
@@ -75,7 +79,9 @@ def consume(args):
         if msg.error() is not None:
             if msg.error().code() == KafkaError._PARTITION_EOF:
                 break
-            raise KafkaException(msg.error())
+            # auto.offset.reset=error surfaces an out-of-range fetch offset here.
+            consumer.close()
+            return {'records': records, 'error': msg.error().name()}
         records.append({'offset': msg.offset(), 'key': text(msg.key()), 'value': text(msg.value())})
     low, high = consumer.get_watermark_offsets(TopicPartition(args['topic'], partition), timeout=10)
     consumer.close()
