@@ -5,6 +5,7 @@ import { KafkaError } from '../protocol/errors.js'
 import { ConnectionError } from '../client/connection.js'
 import { CliError } from './cli-error.js'
 import { consumeCommand } from './consume-command.js'
+import { groupsCommand } from './groups.js'
 import { processIo, write, type CliIo } from './io.js'
 import { produceCommand } from './produce-command.js'
 import { serverCommand } from './server-command.js'
@@ -17,6 +18,7 @@ Commands:
   topics          Create, list, describe and delete topics
   produce         Produce stdin lines as records
   consume         Print records of a topic
+  groups          List, describe, reset offsets of and delete consumer groups
 
 Run 'gregor <command> --help' for the options of a command. The client commands work
 against any Kafka-protocol broker.
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<n
   topics: topicsCommand,
   produce: produceCommand,
   consume: consumeCommand,
+  groups: groupsCommand,
 }
 
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
