@@ -60,6 +60,28 @@ describe('librdkafka consumer group', { timeout: 120_000 }, () => {
     await a.stop()
   })
 
+  test('cooperative-sticky members rebalance incrementally: a joining member takes partitions without the others giving up the rest', async () => {
+    const topic = 'rdkafka-cooperative'
+    const groupId = 'rdkafka-cooperative'
+    await createTopic(broker.bootstrap, topic, PARTITIONS)
+    const consumed: ConsumedRecord[] = []
+    const options = { bootstrap: broker.bootstrap, groupId, topic, sessionTimeoutMs: SESSION_TIMEOUT_MS }
+    const strategy = { strategy: 'cooperative-sticky' }
+    const a = await startPythonMember('py-coop-a', options, consumed, strategy)
+    await waitForMembersToAgree([a], await waitForStableSplit(broker.host, broker.port, groupId, 1, PARTITIONS))
+    const first = await produceValues(broker.bootstrap, topic, PARTITIONS, 'first', 40)
+    await waitForCount(consumed, first.length)
+    const b = await startPythonMember('py-coop-b', options, consumed, strategy)
+    const split = await waitForStableSplit(broker.host, broker.port, groupId, 2, PARTITIONS)
+    await waitForMembersToAgree([a, b], split)
+    const revokedFromA = a.rebalances.filter((event) => event.event === 'revoked').flatMap((event) => event.partitions)
+    assert.deepEqual(revokedFromA.sort(), b.partitions(), 'a gave up exactly the partitions b took, and nothing else')
+    const second = await produceValues(broker.bootstrap, topic, PARTITIONS, 'second', 40)
+    await waitForCount(consumed, first.length + second.length)
+    assertExactlyOnce(consumed, [...first, ...second])
+    await Promise.all([a.stop(), b.stop()])
+  })
+
   test('a static member restarted within its session timeout takes its partitions back without a rebalance', async () => {
     const topic = 'rdkafka-static'
     const groupId = 'rdkafka-static'

@@ -261,18 +261,19 @@ export interface PythonMember extends GroupMember {
 }
 
 export async function startPythonMember(
-  name: string, options: MemberOptions, sink: ConsumedRecord[], extra: { groupInstanceId?: string } = {},
+  name: string, options: MemberOptions, sink: ConsumedRecord[], extra: { groupInstanceId?: string; strategy?: string } = {},
 ): Promise<PythonMember> {
   const config = {
     bootstrap: options.bootstrap, group: options.groupId, topics: [options.topic], session_timeout_ms: options.sessionTimeoutMs,
-    client_id: name, group_instance_id: extra.groupInstanceId,
+    client_id: name, group_instance_id: extra.groupInstanceId, strategy: extra.strategy,
   }
   const child = spawnTracked(PYTHON, [pyScript('groups_member.py'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] })
   const stderr = new CapturedText()
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.append(chunk))
   const exited = exitOf(child)
   const rebalances: PythonMember['rebalances'] = []
-  let partitions: number[] = []
+  // Eager assignors revoke everything and assign anew; cooperative ones add and remove increments.
+  const partitions = new Set<number>()
   let ready = false
   let pending = ''
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -287,7 +288,10 @@ export async function startPythonMember(
       if (event.event === 'assigned' || event.event === 'revoked') {
         const listed = event.partitions!.filter(([topic]) => topic === options.topic).map(([, partition]) => partition)
         rebalances.push({ event: event.event, partitions: listed })
-        partitions = event.event === 'assigned' ? listed : []
+        for (const partition of listed) {
+          if (event.event === 'assigned') partitions.add(partition)
+          else partitions.delete(partition)
+        }
       }
     }
   })
@@ -297,7 +301,7 @@ export async function startPythonMember(
     name,
     pid: child.pid!,
     rebalances,
-    partitions: () => partitions,
+    partitions: () => [...partitions].sort((a, b) => a - b),
     isSettled: () => true,
     stderr: () => stderr.toString(),
     async stop() {

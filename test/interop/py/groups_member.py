@@ -37,7 +37,7 @@ settings = {
     'client.id': config.get('client_id', 'gregor-groups-py'),
     'session.timeout.ms': config['session_timeout_ms'],
     'heartbeat.interval.ms': config.get('heartbeat_interval_ms', 250),
-    'partition.assignment.strategy': config.get('strategy', 'roundrobin'),
+    'partition.assignment.strategy': config.get('strategy') or 'roundrobin',
     'enable.auto.commit': False,
     'auto.offset.reset': 'earliest',
     'topic.metadata.refresh.interval.ms': 1000,
