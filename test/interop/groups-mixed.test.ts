@@ -1,7 +1,7 @@
-// @platformatic/kafka consumer groups, and one group whose members use three client libraries
-// (kafkajs, librdkafka via confluent-kafka, @platformatic/kafka) under the same protocol name
-// "roundrobin": the partitions split without overlap and every record is consumed exactly once,
-// also after a member of each library leaves in turn.
+// @platformatic/kafka consumer groups, and one group whose members use four client libraries
+// (kafkajs, librdkafka via confluent-kafka, kafka-python, @platformatic/kafka) under the same
+// protocol name "roundrobin": the partitions split without overlap and every record is consumed
+// exactly once, also after a member of each library leaves in turn.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js'
@@ -50,29 +50,31 @@ describe('consumer groups with @platformatic/kafka and mixed client libraries', 
     await members.pop()!.stop()
   })
 
-  test('kafkajs, librdkafka and @platformatic/kafka members share one group', async () => {
+  test('kafkajs, librdkafka, kafka-python and @platformatic/kafka members share one group', async () => {
     const topic = 'mixed-group'
     const groupId = 'mixed-group'
-    const partitions = 6
+    const partitions = 8
     await createTopic(broker.bootstrap, topic, partitions)
     const consumed: ConsumedRecord[] = []
     const options = { bootstrap: broker.bootstrap, groupId, topic, sessionTimeoutMs: SESSION_TIMEOUT_MS }
     members.push(await startKafkajsMember('mixed-kafkajs', options, consumed))
     members.push(await startPythonMember('mixed-librdkafka', options, consumed))
+    members.push(await startPythonMember('mixed-kafka-python', options, consumed, { library: 'kafka-python' }))
     members.push(await startPlatformaticMember('mixed-platformatic', options, consumed))
-    const split = await waitForStableSplit(broker.host, broker.port, groupId, 3, partitions)
-    assert.deepEqual(split.members.map((member) => member.clientId).sort(), ['mixed-kafkajs', 'mixed-librdkafka', 'mixed-platformatic'])
+    const split = await waitForStableSplit(broker.host, broker.port, groupId, 4, partitions)
+    assert.deepEqual(split.members.map((member) => member.clientId).sort(),
+      ['mixed-kafka-python', 'mixed-kafkajs', 'mixed-librdkafka', 'mixed-platformatic'])
     assert.ok(split.members.every((member) => member.partitions.length === 2), 'round-robin gives each member two partitions')
     await waitForMembersToAgree(members, split)
 
     const expected: string[] = []
-    expected.push(...await produceValues(broker.bootstrap, topic, partitions, 'all-three', 60))
+    expected.push(...await produceValues(broker.bootstrap, topic, partitions, 'all-four', 80))
     await waitForCount(consumed, expected.length)
     assertExactlyOnce(consumed, expected)
-    assert.deepEqual(new Set(consumed.map((record) => record.member)).size, 3, 'each library consumed its share')
+    assert.deepEqual(new Set(consumed.map((record) => record.member)).size, 4, 'each library consumed its share')
 
     // Each library's member leaves in turn; the rest take over its partitions.
-    for (let remaining = 2; remaining >= 1; remaining--) {
+    for (let remaining = 3; remaining >= 1; remaining--) {
       await members.shift()!.stop()
       const view = await waitForStableSplit(broker.host, broker.port, groupId, remaining, partitions)
       await waitForMembersToAgree(members, view)

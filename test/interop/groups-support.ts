@@ -250,7 +250,7 @@ export async function startPlatformaticMember(name: string, options: MemberOptio
   }
 }
 
-// ------------------------------------------------------------------ librdkafka (confluent-kafka)
+// ------------------------------------------------------------------ librdkafka (confluent-kafka) or kafka-python
 
 export interface PythonMember extends GroupMember {
   readonly pid: number
@@ -261,11 +261,12 @@ export interface PythonMember extends GroupMember {
 }
 
 export async function startPythonMember(
-  name: string, options: MemberOptions, sink: ConsumedRecord[], extra: { groupInstanceId?: string; strategy?: string } = {},
+  name: string, options: MemberOptions, sink: ConsumedRecord[],
+  extra: { groupInstanceId?: string; strategy?: string; library?: 'confluent-kafka' | 'kafka-python' } = {},
 ): Promise<PythonMember> {
   const config = {
     bootstrap: options.bootstrap, group: options.groupId, topics: [options.topic], session_timeout_ms: options.sessionTimeoutMs,
-    client_id: name, group_instance_id: extra.groupInstanceId, strategy: extra.strategy,
+    client_id: name, group_instance_id: extra.groupInstanceId, strategy: extra.strategy, library: extra.library,
   }
   const child = spawnTracked(PYTHON, [pyScript('groups_member.py'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] })
   const stderr = new CapturedText()
