@@ -3,7 +3,10 @@
 // load generator (bench/native/gregor-perf.c). Writes BENCHMARKS.md and
 // prints the table. bench/run.sh builds the native tools before this runs.
 //
-//   node dist/bench/run.js [--quick] [--runs N] [--only gregor|reference] [--no-write]
+//   node dist/bench/run.js [--quick] [--runs N] [--only gregor|reference] [--no-write] [--write]
+//
+// --quick (1 run, a tenth of the counts) is for development and leaves
+// BENCHMARKS.md alone unless --write is given.
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir, cpus, totalmem, release } from 'node:os';
@@ -56,6 +59,7 @@ const { values: argv } = parseArgs({
     runs: { type: 'string' },
     only: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
+    write: { type: 'boolean', default: false },
   },
 });
 const quick = argv.quick ?? false;
@@ -509,25 +513,32 @@ alone costs. Gregor runs as \`node bin/gregor.js server start\` with a fresh \`l
 temporary directory on the local disk and Kafka's default settings otherwise.
 
 The load comes from \`bench/native/gregor-perf.c\`, a small C program on Debian's librdkafka
-built at bench time (Node clients saturate long before a broker does). Produce runs send
-\`count\` messages of random upper-case letters (a pool of 1024 distinct payloads) round-robin
-over the topic's partitions with librdkafka's default batching (linger 5 ms) and report
-messages/s from the first send to the last delivery report, plus each message's delivery
-latency. Consume runs read \`count\` messages from the topic a produce run wrote, either by
-assigning all partitions (no group) or by joining a fresh consumer group; throughput is timed
-from the first message. The mock keeps only the last 5 MiB of each partition: where it has
-dropped the head of a topic, both brokers re-read the same number of trailing offsets until
-\`count\` messages are read (noted as a window in the raw results). End-to-end latency
-produces 100 B messages at a fixed 10,000 msg/s (acks=all, linger 1 ms, TCP_NODELAY) and
-consumes them in the same process (fetch.wait.max.ms 1, fetch.min.bytes 1); the send time
-travels in the payload; the first second is warm-up and not counted.
+built at bench time (Node clients saturate long before a broker does). After a short
+warm-up, each produce run writes its own topic: ${sig(produceScenarios[0].count)} messages
+of 100 B or ${sig(produceScenarios[2].count)} of 1 KiB, random upper-case letters from a pool
+of 1024 distinct payloads, round-robin over the partitions, with librdkafka's default
+batching (linger 5 ms). Throughput is timed from the first send to the last delivery
+report; delivery latency is librdkafka's per-message time from produce() to acknowledgement.
+Consume runs read the same number of messages back from the topic of the matching produce
+run, by assigning all partitions (no group) or by joining a fresh consumer group, timed
+from the first message; queued.min.messages is raised to 1,000,000 because librdkafka 2.0
+otherwise pauses a partition for up to a second whenever one Fetch of compressed batches
+overfills its queue. The mock keeps only the last 5 MiB of each partition: where it has
+dropped the head of a topic, both brokers re-read the same number of trailing offsets
+(with fetch.wait.max.ms 1) until the count is reached. End-to-end latency produces 100 B
+messages at a fixed 10,000 msg/s (acks=all, linger 1 ms, TCP_NODELAY) and consumes them in
+the same process (fetch.wait.max.ms 1, fetch.min.bytes 1); the send time travels in the
+payload and the first second is warm-up.
 
 Every point is run ${runs} time${runs > 1 ? 's' : ''}, alternating which broker goes first;
-cells show the median and, in brackets, the min–max. Start-up is the time from spawning
-the broker process to its first successful Metadata response (ApiVersions + Metadata from a
-raw TCP probe). RSS is VmRSS from /proc; the peak is sampled every 100 ms during all produce
-and consume runs. CPU per GB is the broker process's user+system time during a produce run
-divided by the payload bytes delivered. MiB = 2^20 bytes; GB = 10^9 bytes.
+cells show the median and, in brackets, the min–max. The machine is shared with other work,
+so expect spread. Start-up is the time from spawning the broker process to its first
+successful Metadata response (ApiVersions + Metadata from a raw TCP probe; the mock is
+started without topics here, as creating them takes it seconds). RSS is VmRSS from /proc,
+sampled every 100 ms during all produce and consume runs for the peak; the mock's RSS
+includes the messages it holds in memory. CPU per GB is the broker process's user+system
+time during a produce run divided by the payload bytes delivered. MiB = 2^20 bytes;
+GB = 10^9 bytes. Raw results of every run: \`bench/build/results-*.json\`.
 
 ## Machine
 
@@ -637,8 +648,8 @@ async function main(): Promise<void> {
 
   process.stdout.write(`${resultsTable(rows)}\n`);
   const gregorServed = brokers.some((b) => b.name === 'gregor');
-  if (argv['no-write']) {
-    log('--no-write: BENCHMARKS.md left as it is');
+  if (argv['no-write'] || (quick && !argv.write)) {
+    log('BENCHMARKS.md left as it is (--quick or --no-write)');
   } else if (!gregorServed) {
     log('Gregor did not serve: BENCHMARKS.md left as it is (the table above is for development)');
   } else {
