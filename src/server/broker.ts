@@ -121,8 +121,14 @@ class BrokerServer implements Broker {
       logger: log,
     })
     const recoveredUncleanShutdown = logManager.cleanShutdownDirs.size < logManager.logDirs.length
-    const logMaintenance = LogMaintenance.start(logManager, {
-      retentionCheckIntervalMs: config.logRetentionCheckIntervalMs, nowMs: () => clock.nowMs(), logger: log,
+    const logMaintenance = await LogMaintenance.start(logManager, {
+      retentionCheckIntervalMs: config.logRetentionCheckIntervalMs,
+      cleanerEnable: config.logCleanerEnable,
+      cleanerBackoffMs: config.logCleanerBackoffMs,
+      cleanerDedupeBufferBytes: Math.floor(config.logCleanerDedupeBufferSize * config.logCleanerIoBufferLoadFactor),
+      cleanerIoBufferBytes: config.logCleanerIoBufferSize,
+      nowMs: () => clock.nowMs(),
+      logger: log,
     })
     const replicaManager = new ReplicaManager(logManager, brokerId, clock, log, PARKED_FETCHES_MAX)
     const policy: TopicConfigPolicy = {

@@ -105,9 +105,13 @@ export interface LogConfigValues {
 export function logConfigFrom(values: LogConfigValues): LogConfig {
   const type = values.messageTimestampType ?? defaultLogConfig.messageTimestampType
   assert.ok(type === 'CreateTime' || type === 'LogAppendTime', `invalid message.timestamp.type ${type}`)
+  const cleanupPolicy = values.cleanupPolicy ?? defaultLogConfig.cleanupPolicy
+  const maxCompactionLagMs = values.maxCompactionLagMs ?? defaultLogConfig.maxCompactionLagMs
+  const segmentMs = values.segmentMs ?? defaultLogConfig.segmentMs
   const config: LogConfig = {
     segmentBytes: values.segmentBytes ?? defaultLogConfig.segmentBytes,
-    segmentMs: values.segmentMs ?? defaultLogConfig.segmentMs,
+    // A compacted log rolls by max.compaction.lag.ms too, so its records become cleanable in time (LogConfig.maxSegmentMs).
+    segmentMs: cleanupPolicy.includes('compact') ? Math.min(segmentMs, maxCompactionLagMs) : segmentMs,
     segmentIndexBytes: values.segmentIndexBytes ?? defaultLogConfig.segmentIndexBytes,
     indexIntervalBytes: values.indexIntervalBytes ?? defaultLogConfig.indexIntervalBytes,
     maxMessageBytes: values.maxMessageBytes ?? defaultLogConfig.maxMessageBytes,
@@ -116,7 +120,7 @@ export function logConfigFrom(values: LogConfigValues): LogConfig {
     messageTimestampType: type,
     messageTimestampBeforeMaxMs: values.messageTimestampBeforeMaxMs ?? defaultLogConfig.messageTimestampBeforeMaxMs,
     messageTimestampAfterMaxMs: values.messageTimestampAfterMaxMs ?? defaultLogConfig.messageTimestampAfterMaxMs,
-    cleanupPolicy: values.cleanupPolicy ?? defaultLogConfig.cleanupPolicy,
+    cleanupPolicy,
     compressionType: values.compressionType ?? defaultLogConfig.compressionType,
     compressionGzipLevel: values.compressionGzipLevel ?? defaultLogConfig.compressionGzipLevel,
     compressionLz4Level: values.compressionLz4Level ?? defaultLogConfig.compressionLz4Level,
@@ -127,7 +131,7 @@ export function logConfigFrom(values: LogConfigValues): LogConfig {
     deleteRetentionMs: values.deleteRetentionMs ?? defaultLogConfig.deleteRetentionMs,
     minCleanableDirtyRatio: values.minCleanableDirtyRatio ?? defaultLogConfig.minCleanableDirtyRatio,
     minCompactionLagMs: values.minCompactionLagMs ?? defaultLogConfig.minCompactionLagMs,
-    maxCompactionLagMs: values.maxCompactionLagMs ?? defaultLogConfig.maxCompactionLagMs,
+    maxCompactionLagMs,
   }
   // Kafka's lower bounds (TopicConfig validators); the config layer rejects user input earlier.
   assert.ok(config.segmentBytes >= 14, 'segment.bytes must be at least 14')
