@@ -5,6 +5,7 @@
 // Each member has its own connection: a parked JoinGroup holds back later responses on its connection.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { Kafka, logLevel } from 'kafkajs'
 import { ErrorCode } from '../../src/protocol/errors.js'
 import { encodeConsumerProtocolSubscription } from '../../src/protocol/messages/consumer-protocol.js'
 import type { ApiVersionsResponse } from '../../src/protocol/messages/api-versions.js'
@@ -235,6 +236,23 @@ describe('group coordinator APIs on the wire', { timeout: 60_000 }, () => {
     })
     assert.deepEqual(multi.groups.map((g) => [g.groupId, g.errorCode, g.topics.flatMap((t) => t.partitions.map((p) => [Number(p.committedOffset), p.committedLeaderEpoch]))]),
       [['offsets-a', 0, [[5, -1]]], ['offsets-b', 0, [[7, 2]]], ['', 0, []]])
+  })
+
+  test('deleting a topic deletes the groups\' committed offsets of it', async () => {
+    const client = await connect()
+    await createTopic(broker.bootstrap, 'doomed', 1)
+    const commit = createRequest<OffsetCommitRequest>(API.OffsetCommit)
+    Object.assign(commit, {
+      groupId: 'doomed-group', generationIdOrMemberEpoch: -1, memberId: '',
+      topics: [{ name: 'doomed', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: '' }] }],
+    })
+    assert.equal((await client.request<OffsetCommitResponse>(API.OffsetCommit, 8, commit)).topics[0]!.partitions[0]!.errorCode, 0)
+    const admin = new Kafka({ clientId: 'gregor-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin()
+    await admin.connect()
+    await admin.deleteTopics({ topics: ['doomed'] })
+    await admin.disconnect()
+    const fetchRequest = { ...createRequest<OffsetFetchRequest>(API.OffsetFetch), groupId: 'doomed-group', topics: null }
+    assert.deepEqual((await client.request<OffsetFetchResponse>(API.OffsetFetch, 6, fetchRequest)).topics, [])
   })
 
   test('DescribeGroups, ListGroups (states filter), DeleteGroups (NON_EMPTY_GROUP) and OffsetDelete (GROUP_SUBSCRIBED_TO_TOPIC)', async () => {

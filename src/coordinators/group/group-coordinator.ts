@@ -918,6 +918,16 @@ export class GroupCoordinator {
     return { errorCode: ErrorCode.NONE, partitionErrors }
   }
 
+  /** A topic was deleted: its committed offsets go from every group, as Kafka's handleDeletedPartitions. */
+  async onTopicDeleted(topic: string): Promise<void> {
+    const groups = [...this.groups.values()].filter((group) => group.offsets.has(topic))
+    await this.cleanupGroupMetadata(groups, (group) => {
+      const removed = [...group.offsets.get(topic)?.keys() ?? []].map((partition) => ({ topic, partition }))
+      for (const tp of removed) group.removeOffset(tp.topic, tp.partition)
+      return removed
+    })
+  }
+
   // ---------------------------------------------------------------- Describe, list, delete
 
   describeGroup(groupId: string): GroupSummary {

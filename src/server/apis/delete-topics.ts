@@ -48,6 +48,7 @@ async function deleteOne(ctx: RequestContext, requestedName: string | null, topi
   }
   try {
     await ctx.broker.controller.deleteTopic(name)
+    await ctx.broker.groupCoordinator.onTopicDeleted(name)
     return result(name, topic.topicId, ErrorCode.NONE, null)
   } catch (error) {
     return result(name, topic.topicId, errorCodeOf(error, ctx.log), error instanceof KafkaError ? error.message : null)

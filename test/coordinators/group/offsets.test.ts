@@ -167,6 +167,18 @@ describe('deleting', () => {
     assert.deepEqual((await h.coordinator.deleteOffsets(GROUP, [{ topic: 'subscribed', partition: 0 }])).partitionErrors, [ErrorCode.NONE])
     assert.deepEqual(fetched(h, GROUP, null), [])
   })
+
+  test('deleting a topic removes its offsets from every group with tombstones; a group left without offsets goes', async () => {
+    const h = await startHarness()
+    await h.coordinator.commitOffsets(simpleCommit('only-deleted', [entry('deleted', 0, 1), entry('deleted', 1, 2)]))
+    await h.coordinator.commitOffsets(simpleCommit('mixed', [entry('deleted', 0, 1), entry('kept', 0, 2)]))
+    await h.coordinator.onTopicDeleted('deleted')
+    assert.deepEqual(fetched(h, 'mixed', null), [['kept', 0, 2, 'meta', 0]])
+    assert.equal(h.coordinator.describeGroup('only-deleted').state, 'Dead')
+    const reloaded = await restart(h)
+    assert.deepEqual(fetched(reloaded, 'mixed', null), [['kept', 0, 2, 'meta', 0]])
+    assert.equal(reloaded.coordinator.describeGroup('only-deleted').state, 'Dead')
+  })
 })
 
 describe('expiration (offsets.retention.minutes)', () => {
