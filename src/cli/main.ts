@@ -4,9 +4,11 @@ import { ConfigError } from '../config/config-def.js'
 import { KafkaError } from '../protocol/errors.js'
 import { ConnectionError } from '../client/connection.js'
 import { CliError } from './cli-error.js'
+import { configsCommand } from './configs-command.js'
 import { consumeCommand } from './consume-command.js'
 import { groupsCommand } from './groups.js'
 import { processIo, write, type CliIo } from './io.js'
+import { recordsCommand } from './partitions-command.js'
 import { produceCommand } from './produce-command.js'
 import { serverCommand } from './server-command.js'
 import { topicsCommand } from './topics-command.js'
@@ -19,6 +21,8 @@ Commands:
   produce         Produce stdin lines as records
   consume         Print records of a topic
   groups          List, describe, reset offsets of and delete consumer groups
+  configs         Describe and alter topic and broker configs
+  records         Delete records below an offset
 
 Run 'gregor <command> --help' for the options of a command. The client commands work
 against any Kafka-protocol broker.
@@ -30,6 +34,8 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<n
   produce: produceCommand,
   consume: consumeCommand,
   groups: groupsCommand,
+  configs: configsCommand,
+  records: recordsCommand,
 }
 
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {

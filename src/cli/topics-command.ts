@@ -6,6 +6,7 @@ import { ErrorCode, errorName, KafkaError } from '../protocol/errors.js'
 import { BOOTSTRAP_OPTION, HELP_OPTION, intOption, keyValues, parseCommandArgs, requireOption } from './args.js'
 import { CliError, usageError } from './cli-error.js'
 import { write, type CliIo } from './io.js'
+import { topicsAlterCommand } from './partitions-command.js'
 import { formatTable } from './table.js'
 
 export const TOPICS_USAGE = `Usage: gregor topics <command> [options]
@@ -15,6 +16,7 @@ Commands:
   list [--exclude-internal]
   describe [--topic <name>]... [--exclude-internal]
   delete --topic <name>... [--if-exists]
+  alter --topic <name> --partitions <n>
 
 Options:
   -b, --bootstrap-server <host:port>   Broker to connect to (default 127.0.0.1:9092)
@@ -42,6 +44,7 @@ export async function topicsCommand(args: readonly string[], io: CliIo): Promise
     await write(sub === undefined ? io.stderr : io.stdout, TOPICS_USAGE)
     return sub === undefined ? 2 : 0
   }
+  if (sub === 'alter') return topicsAlterCommand(rest, io)
   const { values } = parseCommandArgs(rest, OPTIONS)
   if (values.help === true) {
     await write(io.stdout, TOPICS_USAGE)
