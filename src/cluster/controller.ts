@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict'
 import type { Logger } from 'pino'
 import { ErrorCode, KafkaError } from '../protocol/errors.js'
+import { ConfigError } from '../config/config-def.js'
 import type { LogConfig } from '../storage/log-config.js'
 import { jsonData, parseJson, type CoordinationStore } from './coordination/store.js'
 import {
@@ -199,7 +200,12 @@ export class Controller {
       if (topic === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist`)
       this.policy.validate(configs)
       // Resolving through the broker layers also checks cross-config rules (compaction lags).
-      this.policy.logConfigFor(configs)
+      try {
+        this.policy.logConfigFor(configs)
+      } catch (error) {
+        if (error instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, error.message)
+        throw error
+      }
       if (validateOnly) return
       const configPath = `/config/topics/${name}`
       const node = jsonData({ version: 1, config: configs } satisfies TopicConfigNode)
@@ -213,7 +219,14 @@ export class Controller {
 
   /** Re-resolves the log config of every hosted partition (after a dynamic broker config change). */
   reapplyLogConfigs(): void {
-    for (const topic of this.image.topics.values()) this.applyLogConfig(topic)
+    for (const topic of this.image.topics.values()) {
+      try {
+        this.applyLogConfig(topic)
+      } catch (error) {
+        // A topic override that conflicts with the new broker defaults keeps its previous config.
+        this.log.warn({ err: error, topic: topic.name }, 'topic configs conflict with the broker configs; not applied')
+      }
+    }
   }
 
   private applyLogConfig(topic: TopicImage): void {

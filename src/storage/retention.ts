@@ -62,7 +62,12 @@ export class LogRetention {
     for (const log of [...this.logs()]) {
       if (log.isOffline) continue
       const highWatermark = this.options.highWatermarkOf?.(log) ?? log.logEndOffset
-      deleted += await deleteOldSegments(log, this.options.nowMs(), highWatermark)
+      try {
+        deleted += await deleteOldSegments(log, this.options.nowMs(), highWatermark)
+      } catch (error) {
+        // A log deleted or closed under the pass; the others still get their turn.
+        this.options.logger?.warn({ err: error, dir: log.dir }, 'retention skipped a log')
+      }
     }
     if (deleted > 0) await this.options.checkpointLogStartOffsets?.()
     return deleted
