@@ -8,7 +8,7 @@ import { CompressionType, readBatchSize } from '../../src/records/batch-header.j
 import { compressBatch, decompressBatch } from '../../src/records/compression/compressed-batch.js'
 import { buildRecordBatch } from '../../src/records/record-builder.js'
 import { readBatchRecords } from '../../src/records/record-reader.js'
-import { CleanerCrash, cleanLog, type CleanerOptions, type CleanStep } from '../../src/storage/cleaner.js'
+import { CleanerCrash, cleanLog, LogCleaner, type CleanerOptions, type CleanStep } from '../../src/storage/cleaner.js'
 import { logConfigFrom } from '../../src/storage/log-config.js'
 import { PartitionLog } from '../../src/storage/log.js'
 import { tmpDir, type TmpDir } from '../helpers/tmp-dir.js'
@@ -194,3 +194,24 @@ for (const { step, partialReplace, expectCleaned } of crashCases) {
     }
   })
 }
+
+test('the cleaner picks a log by min.cleanable.dirty.ratio, or by max.compaction.lag.ms when the ratio is low', async () => {
+  const { log, clock } = await openLog()
+  await writeAll(log, Array.from({ length: 30 }, (_, index) => ({ writes: [{ key: `k${index % 3}`, value: `v${index}` }], codec: 0 })))
+  const cleanerFor = (ratio: number, maxLagMs: number) => {
+    log.updateConfig(logConfigFrom({ segmentBytes: 700, cleanupPolicy: ['compact'], minCleanableDirtyRatio: ratio, maxCompactionLagMs: maxLagMs }))
+    return LogCleaner.create({
+      nowMs: clock.nowMs, backoffMs: 1000, dedupeBufferBytes: 1 << 20, ioBufferBytes: 65536,
+      logs: () => [log], logDirOf: () => undefined, logDirs: [],
+    })
+  }
+  clock.now = T0 + 1000
+  // Everything is dirty (ratio 1.0), so only a ratio above 1 can hold it back.
+  assert.equal(await (await cleanerFor(1.1, Number.MAX_SAFE_INTEGER)).runOnce(), 0)
+  const overdue = await cleanerFor(1.1, 500)
+  assert.equal(await overdue.runOnce(), 1)
+  assert.equal(overdue.checkpointOf(log), log.activeSegmentBaseOffset)
+  // Nothing dirty is left: the next pass has nothing to do.
+  assert.equal(await overdue.runOnce(), 0)
+  await log.close()
+})
