@@ -155,16 +155,25 @@ export class Controller {
         for (let partition = 0; partition < request.numPartitions; partition++) assignment[String(partition)] = [this.brokerId]
       }
       const topicId = newTopicId()
-      await this.store.create(`/config/topics/${request.name}`, jsonData({ version: 1, config: request.configs } satisfies TopicConfigNode))
-      await this.store.create(`/brokers/topics/${request.name}`, jsonData({
-        version: 3, topic_id: uuidToString(topicId), partitions: assignment, adding_replicas: {}, removing_replicas: {},
-      } satisfies TopicAssignmentNode))
+      // One atomic write for the whole topic: a crash never leaves a topic without partition states.
+      const nodes = [
+        { path: `/config/topics/${request.name}`, data: jsonData({ version: 1, config: request.configs } satisfies TopicConfigNode) },
+        {
+          path: `/brokers/topics/${request.name}`,
+          data: jsonData({
+            version: 3, topic_id: uuidToString(topicId), partitions: assignment, adding_replicas: {}, removing_replicas: {},
+          } satisfies TopicAssignmentNode),
+        },
+      ]
       for (const [partition, replicas] of Object.entries(assignment)) {
-        const leader = replicas[0] ?? -1
-        await this.store.create(`/brokers/topics/${request.name}/partitions/${partition}/state`, jsonData({
-          controller_epoch: this.controllerEpoch, leader, version: 1, leader_epoch: 0, isr: replicas,
-        } satisfies PartitionStateNode))
+        nodes.push({
+          path: `/brokers/topics/${request.name}/partitions/${partition}/state`,
+          data: jsonData({
+            controller_epoch: this.controllerEpoch, leader: replicas[0] ?? -1, version: 1, leader_epoch: 0, isr: replicas,
+          } satisfies PartitionStateNode),
+        })
       }
+      await this.store.createAll(nodes)
       this.log.info({ topic: request.name, partitions: Object.keys(assignment).length }, 'created topic')
       return this.loadTopic(request.name)
     })
@@ -309,9 +318,8 @@ export class Controller {
       name, topicId: uuidFromString(assignment.topic_id), isInternal: isInternalTopic(name), partitions, configs,
     }
     const logConfig = this.policy.logConfigFor(configs)
-    for (const state of partitions) {
-      if (state.leader === this.brokerId) await this.replicaManager.makeLeader(name, topic.topicId, state, logConfig)
-    }
+    const led = partitions.filter((state) => state.leader === this.brokerId)
+    await Promise.all(led.map((state) => this.replicaManager.makeLeader(name, topic.topicId, state, logConfig)))
     this.image.putTopic(topic)
     return topic
   }

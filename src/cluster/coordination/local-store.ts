@@ -46,12 +46,20 @@ export class LocalCoordinationStore implements CoordinationStore {
   }
 
   async create(nodePath: string, data: Buffer): Promise<void> {
-    const key = normalise(nodePath)
-    if (this.nodes.has(key)) throw new NodeExistsError(key)
-    for (const parent of parentsOf(key)) {
-      if (!this.nodes.has(parent)) this.nodes.set(parent, { data: Buffer.alloc(0), version: 0 })
-    }
-    this.nodes.set(key, { data, version: 0 })
+    await this.createAll([{ path: nodePath, data }])
+  }
+
+  async createAll(nodes: ReadonlyArray<{ path: string; data: Buffer }>): Promise<void> {
+    const keys = nodes.map((node) => normalise(node.path))
+    for (const key of keys) if (this.nodes.has(key)) throw new NodeExistsError(key)
+    if (new Set(keys).size !== keys.length) throw new NodeExistsError(keys.find((key, index) => keys.indexOf(key) !== index)!)
+    nodes.forEach((node, index) => {
+      const key = keys[index]!
+      for (const parent of parentsOf(key)) {
+        if (!this.nodes.has(parent)) this.nodes.set(parent, { data: Buffer.alloc(0), version: 0 })
+      }
+      this.nodes.set(key, { data: node.data, version: 0 })
+    })
     await this.persist()
   }
 

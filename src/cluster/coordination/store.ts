@@ -25,6 +25,8 @@ export interface CoordinationStore {
   get(path: string): Promise<StoredNode | null>
   /** Creates the node (parents are created as empty nodes); NodeExistsError when present. */
   create(path: string, data: Buffer): Promise<void>
+  /** Creates several nodes atomically (all or none), like a ZooKeeper multi of creates. */
+  createAll(nodes: ReadonlyArray<{ path: string; data: Buffer }>): Promise<void>
   /** Sets data when the node's version equals expectedVersion (-1 matches any); returns the new version. */
   set(path: string, data: Buffer, expectedVersion: number): Promise<number>
   /** Deletes the node and its children when the version matches (-1 matches any). */
