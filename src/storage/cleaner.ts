@@ -19,8 +19,9 @@
 //     and swapped in by the log (PartitionLog.replaceSegments; crash safety in segment-swap.ts);
 //  4. firstDirtyOffset moves to the map's end and is checkpointed.
 //
-// It never blocks appends or fetches: all I/O is asynchronous, it yields to the event loop after
-// every batch group it processes, and it never touches the active segment. A log changed under it
+// It never blocks appends or fetches: all I/O is asynchronous and segments are read in
+// log.cleaner.io.buffer.size chunks, so the synchronous work between two awaits is bounded by one
+// chunk; codec work runs on the thread pool; the active segment is never touched. A log changed under it
 // (retention, truncation) makes the swap abort harmlessly. Gaps: transactional markers and the
 // last batch of each idempotent producer are not treated specially (no transactions yet); the
 // I/O throttle (log.cleaner.io.max.bytes.per.second) is not applied.
