@@ -146,7 +146,7 @@ class BrokerServer implements Broker {
     configManager.onBrokerConfigsChanged(() => controller.reapplyLogConfigs())
     await checkMetaProperties(config.logDirs, brokerId, controller.clusterId)
     // Group coordinator: creates __consumer_offsets if needed and loads it in the background.
-    const { coordinator: groupCoordinator } = await startGroupCoordinator(config, controller, replicaManager, brokerId, clock, log)
+    const groupCoordinator = await startGroupCoordinator(config, controller, replicaManager, brokerId, clock, log)
     const router = new Router(HANDLERS, log)
     const context: BrokerContext = {
       brokerId, config, clock, controller, metadata: controller.image, replicaManager,

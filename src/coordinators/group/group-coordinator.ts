@@ -40,7 +40,7 @@ import { partitionForGroup } from './partitioner.js'
 import type { ScheduledTask, Scheduler } from './scheduler.js'
 
 /** A member that joined but never completed a join phase is dropped after this long (KIP-394). */
-export const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000
+const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000
 
 const EMPTY = Buffer.alloc(0)
 /** JoinGroupRequest.UNKNOWN_MEMBER_ID and UNKNOWN_GENERATION_ID. */
@@ -219,17 +219,7 @@ export class GroupCoordinator {
     return partitionForGroup(groupId, this.config.offsetsTopicNumPartitions)
   }
 
-  get isActive(): boolean {
-    return this.active
-  }
-
-  /** Whether this broker coordinates groups of the partition (loaded or loading). */
-  ownsPartition(partition: number): boolean {
-    return this.partitions.has(partition)
-  }
-
-  isLoading(partition?: number): boolean {
-    if (partition !== undefined) return this.partitions.get(partition)?.state === 'loading'
+  private isLoading(): boolean {
     for (const load of this.partitions.values()) if (load.state === 'loading') return true
     return false
   }
@@ -1035,7 +1025,7 @@ export class GroupCoordinator {
   }
 
   /** One pass of offsets.retention.minutes expiry over every loaded group; resolves with the count removed. */
-  cleanupExpiredOffsets(): Promise<number> {
+  private cleanupExpiredOffsets(): Promise<number> {
     const nowMs = this.deps.clock.nowMs()
     const groups = [...this.groups.values()].filter((group) => this.partitions.get(group.partition)?.state === 'active')
     return this.cleanupGroupMetadata(groups, (group) => this.removeExpiredOffsets(group, nowMs)).then((removed) => {

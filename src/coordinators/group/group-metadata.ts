@@ -16,8 +16,6 @@ import type { ScheduledTask } from './scheduler.js'
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead'
 
-export const GROUP_STATES: readonly GroupState[] = ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead']
-
 const VALID_PREVIOUS_STATES: Record<GroupState, readonly GroupState[]> = {
   Empty: ['PreparingRebalance'],
   PreparingRebalance: ['Stable', 'CompletingRebalance', 'Empty'],
