@@ -45,10 +45,24 @@ export async function serverCommand(args: readonly string[], io: CliIo): Promise
 
   // Loaded here so the client commands do not load the broker.
   const { startBroker } = await import('../index.js')
+  // Signal handlers go in before start-up, so a SIGTERM that arrives while the broker starts (or
+  // right after the listening line) still shuts it down cleanly instead of killing the process.
+  let stopSignal: NodeJS.Signals | null = null
+  let onStopSignal: ((signal: NodeJS.Signals) => void) | null = null
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopSignal !== null) return
+    stopSignal = signal
+    onStopSignal?.(signal)
+  }
+  process.once('SIGTERM', stop)
+  process.once('SIGINT', stop)
+
   let broker: Broker
   try {
     broker = await startBroker({ ...(configFile === undefined ? {} : { configFile }), config })
   } catch (error) {
+    process.off('SIGTERM', stop)
+    process.off('SIGINT', stop)
     const code = (error as { code?: unknown }).code
     if (typeof code === 'string' && code.startsWith('GREGOR_')) throw new CliError('GREGOR_CLI_FAILED', `cannot start the broker: ${(error as Error).message}`)
     throw error
@@ -56,10 +70,7 @@ export async function serverCommand(args: readonly string[], io: CliIo): Promise
   await write(io.stdout, `Gregor broker ${broker.brokerId} listening on ${broker.host}:${broker.port}\n`)
 
   return new Promise<number>((resolve) => {
-    let isStopping = false
-    const stop = (signal: NodeJS.Signals) => {
-      if (isStopping) return
-      isStopping = true
+    const shutDown = (signal: NodeJS.Signals) => {
       void io.stderr.write(`gregor: ${signal} received, shutting down\n`)
       broker.close().then(
         () => resolve(0),
@@ -69,7 +80,7 @@ export async function serverCommand(args: readonly string[], io: CliIo): Promise
         },
       )
     }
-    process.once('SIGTERM', stop)
-    process.once('SIGINT', stop)
+    if (stopSignal !== null) shutDown(stopSignal)
+    else onStopSignal = shutDown
   })
 }
