@@ -27,6 +27,7 @@
 // I/O throttle (log.cleaner.io.max.bytes.per.second) is not applied.
 import { open, rename, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
+import { PeriodicPass } from '../util/periodic-pass.js'
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { BatchIterator } from '../records/batch-iterator.js'
 import { CompressionType, readCompressionType, readIsControl } from '../records/batch-header.js'
@@ -42,9 +43,6 @@ export const CLEANER_CHECKPOINT_FILE = 'cleaner-offset-checkpoint'
 
 /** Per-entry overhead counted against the dedupe buffer besides the key bytes (map slot, string header, offset). */
 const OFFSET_MAP_ENTRY_OVERHEAD_BYTES = 48
-/** setInterval's largest delay. */
-const TIMER_DELAY_MAX = 0x7fffffff
-
 export interface CleanerOptions {
   readonly nowMs: () => number
   /** log.cleaner.backoff.ms: the pause when no log needs cleaning. */
@@ -322,11 +320,12 @@ export class LogCleaner {
   private readonly checkpoints = new Map<string, number>()
   /** When a log's kept tombstones become removable: it is cleaned again then, dirty or not. */
   private readonly horizons = new Map<PartitionLog, number>()
-  private timer: NodeJS.Timeout | null = null
-  private running: Promise<number> | null = null
+  private readonly schedule: PeriodicPass<number>
   private isStopped = false
 
-  private constructor(private readonly options: LogCleanerOptions) {}
+  private constructor(private readonly options: LogCleanerOptions) {
+    this.schedule = new PeriodicPass('log cleaner', options.backoffMs, () => this.pass(), options.logger)
+  }
 
   static async create(options: LogCleanerOptions): Promise<LogCleaner> {
     const cleaner = new LogCleaner(options)
@@ -346,26 +345,17 @@ export class LogCleaner {
   }
 
   start(): void {
-    if (this.timer !== null || this.options.backoffMs > TIMER_DELAY_MAX) return
-    this.timer = setInterval(() => {
-      this.runOnce().catch((error: unknown) => this.options.logger?.error({ err: error }, 'log cleaner pass failed'))
-    }, Math.max(1, this.options.backoffMs))
-    this.timer.unref()
+    this.schedule.start()
   }
 
   async stop(): Promise<void> {
     this.isStopped = true
-    if (this.timer !== null) clearInterval(this.timer)
-    this.timer = null
-    await this.running?.catch(() => undefined)
+    await this.schedule.stop()
   }
 
   /** Cleans every log that needs it, dirtiest first; returns the number of logs cleaned. */
   runOnce(): Promise<number> {
-    this.running ??= this.pass().finally(() => {
-      this.running = null
-    })
-    return this.running
+    return this.schedule.runOnce()
   }
 
   private async pass(): Promise<number> {

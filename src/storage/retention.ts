@@ -9,10 +9,8 @@
 // (PartitionLog.deleteOldestSegments). logStartOffset moves to the new first segment and the
 // log-start-offset checkpoint is rewritten after every pass that moved one, so a restart never
 // serves deleted offsets. Segment rolls by segment.bytes / segment.ms happen on append (log.ts).
+import { PeriodicPass } from '../util/periodic-pass.js'
 import type { PartitionLog, StorageLogger } from './log.js'
-
-/** setInterval's largest delay; longer check intervals mean "never". */
-const TIMER_DELAY_MAX = 0x7fffffff
 
 export interface RetentionOptions {
   /** log.retention.check.interval.ms */
@@ -26,35 +24,27 @@ export interface RetentionOptions {
 }
 
 export class LogRetention {
-  private timer: NodeJS.Timeout | null = null
-  private running: Promise<number> | null = null
+  private readonly schedule: PeriodicPass<number>
 
   constructor(
     private readonly logs: () => Iterable<PartitionLog>,
     private readonly options: RetentionOptions,
-  ) {}
+  ) {
+    this.schedule = new PeriodicPass('retention', options.intervalMs, () => this.pass(), options.logger)
+  }
 
   start(): void {
-    if (this.timer !== null || this.options.intervalMs > TIMER_DELAY_MAX) return
-    this.timer = setInterval(() => {
-      this.runOnce().catch((error: unknown) => this.options.logger?.error({ err: error }, 'retention pass failed'))
-    }, Math.max(1, this.options.intervalMs))
-    this.timer.unref()
+    this.schedule.start()
   }
 
   /** Stops the schedule and waits for a pass in progress. */
-  async stop(): Promise<void> {
-    if (this.timer !== null) clearInterval(this.timer)
-    this.timer = null
-    await this.running?.catch(() => undefined)
+  stop(): Promise<void> {
+    return this.schedule.stop()
   }
 
   /** One pass over every log; returns the number of segments deleted. Passes never overlap. */
   runOnce(): Promise<number> {
-    this.running ??= this.pass().finally(() => {
-      this.running = null
-    })
-    return this.running
+    return this.schedule.runOnce()
   }
 
   private async pass(): Promise<number> {
