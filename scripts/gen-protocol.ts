@@ -3,6 +3,7 @@
 //   src/protocol/messages/<api>.ts      one file per API key, request + response
 //   src/protocol/messages/consumer-protocol.ts
 //   src/protocol/messages/index.ts      apiSpecs, apiSpecByKey
+//   src/protocol/messages/versions.ts   version ranges and flexibility per key, without codecs
 //   src/protocol/internal/<schema>.ts   __consumer_offsets / __transaction_state records
 //   test/support/arbitraries/{messages,internal}/*.ts   fast-check arbitraries per struct
 // Usage: node dist/scripts/gen-protocol.js [--out <repo root>]  (GREGOR_PROTOCOL_DIR overrides
@@ -913,6 +914,9 @@ export interface ApiEntry {
   apiKey: number
   name: string
   file: string // kebab
+  minVersion: number
+  maxVersion: number
+  flexibleFrom: number | null
 }
 
 export function generate(protocolDir: string): Map<string, string> {
@@ -945,7 +949,7 @@ export function generate(protocolDir: string): Map<string, string> {
     if (JSON.stringify(req.flexible) !== JSON.stringify(res.flexible)) throw new Error(`${req.file}: request and response flexibleVersions differ`)
     const apiName = req.name.replace(/Request$/, '')
     const file = kebab(apiName)
-    entries.push({ apiKey, name: apiName, file })
+    entries.push({ apiKey, name: apiName, file, minVersion: req.valid.lo, maxVersion: req.valid.hi, flexibleFrom: req.flexible ? req.flexible.lo : null })
     const spec = [
       `export const ${apiName} = {`,
       `  apiKey: ${apiKey},`,
@@ -1000,6 +1004,30 @@ export function generate(protocolDir: string): Map<string, string> {
     '',
   ]
   out.set('src/protocol/messages/index.ts', index.join('\n'))
+
+  // The request header decoder needs only each key's range and flexibility: this table lets it
+  // (and the broker) load the codecs of the APIs it serves and no others.
+  const byKey: (ApiEntry | undefined)[] = []
+  for (const e of entries) byKey[e.apiKey] = e
+  const versions = [
+    HEADER,
+    '',
+    'export interface ApiVersionRange {',
+    '  readonly minVersion: number',
+    '  readonly maxVersion: number',
+    '  /** First flexible version; null when no version is. */',
+    '  readonly flexibleFrom: number | null',
+    '}',
+    '',
+    '/** The schema\'s version range of every API key, indexed by key (undefined for gaps). */',
+    'export const apiVersionRanges: readonly (ApiVersionRange | undefined)[] = [',
+    ...Array.from(byKey, (e, key) => e === undefined
+      ? `  undefined, // ${key}`
+      : `  { minVersion: ${e.minVersion}, maxVersion: ${e.maxVersion}, flexibleFrom: ${e.flexibleFrom} }, // ${e.apiKey} ${e.name}`),
+    ']',
+    '',
+  ]
+  out.set('src/protocol/messages/versions.ts', versions.join('\n'))
 
   const arbIndex = [
     HEADER,

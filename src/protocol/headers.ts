@@ -1,8 +1,9 @@
 // Request header v1/v2 and response header v0/v1 (Kafka's RequestHeader.json/ResponseHeader.json).
 // The first four request-header fields read the same way for every API and version; only whether
-// a tagged-field section follows depends on the API version's flexibility.
+// a tagged-field section follows depends on the API version's flexibility, read from the generated
+// version table (not the codecs, so that the broker loads only the codecs of the APIs it serves).
 
-import { apiSpecByKey } from './messages/index.js'
+import { apiVersionRanges } from './messages/versions.js'
 import type { Reader } from './reader.js'
 import type { Writer } from './writer.js'
 
@@ -21,9 +22,9 @@ export interface RequestHeader {
  * UNSUPPORTED_VERSION without parsing the body.
  */
 export function isFlexible(apiKey: number, version: number): boolean {
-  const spec = apiSpecByKey(apiKey)
-  if (spec === undefined || version < spec.minVersion || version > spec.maxVersion) return false
-  return spec.flexibleFrom !== null && version >= spec.flexibleFrom
+  const range = apiVersionRanges[apiKey]
+  if (range === undefined || version < range.minVersion || version > range.maxVersion) return false
+  return range.flexibleFrom !== null && version >= range.flexibleFrom
 }
 
 /** ApiVersions responses always use header v0 so that any client can read the correlation id. */

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino'
 import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import { decodeRequestHeader, encodeResponseHeader, responseHeaderIsFlexible, type RequestHeader } from '../protocol/headers.js'
-import { apiSpecByKey, type ApiSpec } from '../protocol/messages/index.js'
+import type { ApiSpec } from '../protocol/api-spec.js'
 import { createApiVersionsResponse, encodeApiVersionsResponse } from '../protocol/messages/api-versions.js'
 import { CorruptFrameError, Reader } from '../protocol/reader.js'
 import { Writer } from '../protocol/writer.js'
@@ -34,11 +34,14 @@ type AnyHandler = ApiHandler<any, any>
 
 export class Router {
   private readonly handlers = new Map<number, AnyHandler>()
+  private readonly specs = new Map<number, ApiSpec>()
   readonly advertised: AdvertisedApi[]
 
-  constructor(handlers: readonly AnyHandler[], private readonly log: Logger) {
+  /** `specs`: the generated codec of every handled API (more are allowed, fewer are not). */
+  constructor(handlers: readonly AnyHandler[], specs: readonly ApiSpec[], private readonly log: Logger) {
+    for (const spec of specs) this.specs.set(spec.apiKey, spec)
     for (const handler of handlers) {
-      const spec = apiSpecByKey(handler.apiKey)
+      const spec = this.specs.get(handler.apiKey)
       if (spec === undefined) throw new Error(`no codec for API key ${handler.apiKey}`)
       if (handler.maxVersion > spec.maxVersion) throw new Error(`${spec.name}: handler max ${handler.maxVersion} > codec max ${spec.maxVersion}`)
       if (this.handlers.has(handler.apiKey)) throw new Error(`duplicate handler for ${spec.name}`)
@@ -59,7 +62,7 @@ export class Router {
       return { kind: 'close', reason: `malformed request header: ${describe(error)}` }
     }
     const handler = this.handlers.get(header.apiKey)
-    const spec = apiSpecByKey(header.apiKey)
+    const spec = this.specs.get(header.apiKey)
     if (handler === undefined || spec === undefined) {
       return { kind: 'close', reason: `unsupported API key ${header.apiKey}` }
     }

@@ -13,11 +13,10 @@
 //
 // Decompression is bounded: the decompressed size is known or bounded from headers before any
 // output is allocated (gzip: zlib's maxOutputLength), so a small batch cannot expand without limit.
-import { promisify } from 'node:util'
-import { constants as zlibConstants, gunzip, gzip } from 'node:zlib'
-import { compress as zstdCompress, decompress as zstdDecompress } from '@mongodb-js/zstd'
-import lz4 from 'lz4-napi'
-import snappy from 'snappy'
+//
+// Each codec's module is loaded on its first use (a native addon costs ~10-15 ms to load): a
+// broker that never sees a codec never loads it, and start-up does not wait for any of them.
+import { createRequire } from 'node:module'
 import { CompressionType } from '../batch-header.js'
 import { lz4DecompressedBound, zstdDecompressedBound } from './frame-bounds.js'
 
@@ -42,16 +41,36 @@ export interface CompressionCodec {
   decompress(data: Buffer, maxBytes: number): Promise<Buffer>
 }
 
-const gzipAsync = promisify(gzip)
-const gunzipAsync = promisify(gunzip)
+// require() of a CommonJS addon skips the ESM wrapper's export scan of its loader script.
+const require = createRequire(import.meta.url)
+
+/** The module, loaded on the first call; later calls return the cached one. */
+function lazy<T>(load: () => T): () => T {
+  let loaded: T | undefined
+  return () => (loaded ??= load())
+}
+
+type Zlib = typeof import('node:zlib')
+const zlib = lazy(() => require('node:zlib') as Zlib)
+const snappy = lazy(() => require('snappy') as typeof import('snappy'))
+const lz4 = lazy(() => require('lz4-napi') as typeof import('lz4-napi'))
+const zstd = lazy(() => require('@mongodb-js/zstd') as typeof import('@mongodb-js/zstd'))
+
+function gzipAsync(data: Buffer, level: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => zlib().gzip(data, { level }, (error, result) => (error === null ? resolve(result) : reject(error))))
+}
+
+function gunzipAsync(data: Buffer, maxOutputLength: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => zlib().gunzip(data, { maxOutputLength }, (error, result) => (error === null ? resolve(result) : reject(error))))
+}
 
 const gzipCodec: CompressionCodec = {
   id: CompressionType.GZIP,
   name: 'gzip',
-  compress: (data, level) => gzipAsync(data, { level: level === -1 ? zlibConstants.Z_DEFAULT_COMPRESSION : level }),
+  compress: (data, level) => gzipAsync(data, level === -1 ? zlib().constants.Z_DEFAULT_COMPRESSION : level),
   async decompress(data, maxBytes) {
     try {
-      return await gunzipAsync(data, { maxOutputLength: maxBytes })
+      return await gunzipAsync(data, maxBytes)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge('gzip', maxBytes)
       throw new DecompressionError('corrupt', `invalid gzip data: ${(error as Error).message}`)
@@ -66,7 +85,7 @@ const XERIAL_HEADER_SIZE = 16
 const snappyCodec: CompressionCodec = {
   id: CompressionType.SNAPPY,
   name: 'snappy',
-  compress: (data) => snappy.compress(data),
+  compress: (data) => snappy().compress(data),
   async decompress(data, maxBytes) {
     const isXerial = data.length >= XERIAL_HEADER_SIZE && data.subarray(0, XERIAL_MAGIC.length).equals(XERIAL_MAGIC)
     if (!isXerial) return snappyBlock(data, maxBytes)
@@ -100,7 +119,7 @@ async function snappyBlock(block: Buffer, maxBytes: number): Promise<Buffer> {
   }
   if (length > maxBytes) throw tooLarge('snappy', maxBytes)
   try {
-    return (await snappy.uncompress(block, { asBuffer: true })) as Buffer
+    return (await snappy().uncompress(block, { asBuffer: true })) as Buffer
   } catch (error) {
     throw new DecompressionError('corrupt', `invalid snappy data: ${(error as Error).message}`)
   }
@@ -110,13 +129,13 @@ const lz4Codec: CompressionCodec = {
   id: CompressionType.LZ4,
   name: 'lz4',
   // lz4-napi exposes no level: compression.lz4.level is accepted but does not apply.
-  compress: (data) => lz4.compressFrame(data),
+  compress: (data) => lz4().compressFrame(data),
   async decompress(data, maxBytes) {
     const bound = lz4DecompressedBound(data)
     if (bound === null) throw new DecompressionError('corrupt', 'invalid lz4 frame')
     if (bound > maxBytes) throw tooLarge('lz4', maxBytes)
     try {
-      return await lz4.decompressFrame(data)
+      return await lz4().decompressFrame(data)
     } catch (error) {
       throw new DecompressionError('corrupt', `invalid lz4 data: ${(error as Error).message}`)
     }
@@ -126,13 +145,13 @@ const lz4Codec: CompressionCodec = {
 const zstdCodec: CompressionCodec = {
   id: CompressionType.ZSTD,
   name: 'zstd',
-  compress: (data, level) => zstdCompress(data, level),
+  compress: (data, level) => zstd().compress(data, level),
   async decompress(data, maxBytes) {
     const bound = zstdDecompressedBound(data)
     if (bound === null) throw new DecompressionError('corrupt', 'invalid zstd frame')
     if (bound > maxBytes) throw tooLarge('zstd', maxBytes)
     try {
-      return await zstdDecompress(data)
+      return await zstd().decompress(data)
     } catch (error) {
       throw new DecompressionError('corrupt', `invalid zstd data: ${(error as Error).message}`)
     }
