@@ -22,7 +22,11 @@
 // write, update the indexes, advance logEndOffset, fsync when flush.messages is reached, resolve.
 // Compressed batches, and batches whose codec differs from compression.type, first go through
 // records/compression (asynchronous decompression, record walk, recompression); appends keep their
-// arrival order across that step.
+// arrival order across that step. Batches with a producer id are checked against the producer
+// state (producer-state.ts) after the roll decision and right before their offsets are stamped: a
+// retry of a batch in the log is not written and answers its original offsets; a fenced epoch or a
+// sequence gap answers its error. Rolls and close write a producer state snapshot; open loads the
+// newest one and replays the batch headers after it.
 //
 // After a crash: the directory is reopened with hadCleanShutdown false and the recovery point from
 // the checkpoint; every segment from the one holding the recovery point on is re-walked and
@@ -47,6 +51,7 @@ import { validateBatches, type BatchInfo, type RecordError, type ValidationFailu
 import { systemClock } from '../util/clock.js'
 import { syncDirectory } from './checkpoint.js'
 import type { LogConfig } from './log-config.js'
+import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerStateManager, type BatchMetadata, type ProducerStateConfig } from './producer-state.js'
 import { recoverSegment } from './recovery.js'
 import { completeInterruptedOperations, renameSegmentFilesDeleted, SWAP_FILE_SUFFIX, unlinkIfPresent } from './segment-swap.js'
 import {
@@ -85,6 +90,8 @@ export interface PartitionLogOptions {
   /** From log-start-offset-checkpoint. */
   readonly logStartOffset?: number
   readonly logger?: StorageLogger
+  /** producer.id.expiration.ms, one object shared by the broker's logs; default Kafka's. */
+  readonly producerStateConfig?: ProducerStateConfig
 }
 
 /** What opening the log found: observable proof of whether recovery ran. */
@@ -215,6 +222,8 @@ export class PartitionLog {
   private nextOffset: number
   private readonly clock: () => number
   private readonly logger: StorageLogger | null
+  /** Idempotent producers' epochs and last batches (producer-state.ts). */
+  readonly producerState: ProducerStateManager
   private readonly queue: Array<PendingAppend | PendingTask> = []
   /** Appends waiting for compressed-batch work, and the promise the next one waits for (ordering). */
   private preparingAppends = 0
@@ -236,6 +245,7 @@ export class PartitionLog {
     clock: () => number,
     logger: StorageLogger | null,
     openStats: LogOpenStats,
+    producerState: ProducerStateManager,
   ) {
     const parsed = parseTopicPartition(path.basename(dir))
     this.topic = parsed?.topic ?? path.basename(dir)
@@ -250,6 +260,7 @@ export class PartitionLog {
     this.clock = clock
     this.logger = logger
     this.openStats = openStats
+    this.producerState = producerState
   }
 
   /** Opens (creating if needed) the partition directory `dir`, recovering it when needed. */
@@ -312,7 +323,11 @@ export class PartitionLog {
     const openStats = { hadCleanShutdown, recoveredSegments, truncatedBytes, deletedSegments }
     // Everything now on disk has been fsynced (clean shutdown, or recovery's flushes above).
     const state = { logStartOffset, logEndOffset, recoveryPoint: logEndOffset, nowMs }
-    return new PartitionLog(dir, config, segments, state, clock, logger, openStats)
+    const producerState = await ProducerStateManager.load(dir, segments, {
+      logStartOffset, logEndOffset, nowMs, logger,
+      config: options.producerStateConfig ?? { producerIdExpirationMs: DEFAULT_PRODUCER_ID_EXPIRATION_MS },
+    })
+    return new PartitionLog(dir, config, segments, state, clock, logger, openStats, producerState)
   }
 
   get isOffline(): boolean {
@@ -481,6 +496,8 @@ export class PartitionLog {
       return
     }
     let settled = 0
+    // Retries of batches already in the log: answered once this group's writes are done.
+    const duplicates: { append: PendingAppend; batch: BatchMetadata }[] = []
     try {
       let segment = this.activeSegment
       let run = new AppendRun()
@@ -498,12 +515,20 @@ export class PartitionLog {
           run = new AppendRun()
           segment = await this.roll(firstOffset, append.nowMs)
         }
+        // Checked and then updated with no await in between, in queue order (UnifiedLog.append).
+        const producerCheck = this.producerState.checkAppend(append.batches)
+        if (producerCheck !== null) {
+          if (producerCheck.kind === 'duplicate') duplicates.push({ append, batch: producerCheck.batch })
+          else append.resolve(this.failedAppend(producerCheck.errorCode, producerCheck.errorMessage))
+          continue
+        }
         let offset = firstOffset
         for (const batch of append.batches) {
           writeBaseOffset(append.records, batch.position, offset)
           writePartitionLeaderEpoch(append.records, batch.position, append.leaderEpoch)
           const batchMaxTimestamp = isLogAppendTime ? append.nowMs : batch.maxTimestamp
           writeMaxTimestamp(append.records, batch.position, batch.size, append.timestampType, batchMaxTimestamp)
+          this.producerState.update(batch, offset + batch.lastOffsetDelta, batchMaxTimestamp)
           run.batchLastOffsets.push(offset + batch.lastOffsetDelta)
           run.batchMaxTimestamps.push(batchMaxTimestamp)
           run.batchSizes.push(batch.size)
@@ -519,9 +544,36 @@ export class PartitionLog {
         this.nextOffset = lastOffset + 1
       }
       if (run.bytes > 0) settled += await this.writeRun(segment, run)
+      for (const { append, batch } of duplicates) append.resolve(this.duplicateAppend(batch))
     } catch (error) {
       this.goOffline(error)
       for (const append of group.slice(settled)) append.resolve(this.failedAppend(ErrorCode.KAFKA_STORAGE_ERROR, 'I/O error on the log'))
+      for (const { append } of duplicates) append.resolve(this.failedAppend(ErrorCode.KAFKA_STORAGE_ERROR, 'I/O error on the log'))
+    }
+  }
+
+  /**
+   * The answer to a retry of a batch in the log: its original offsets, and its timestamp as the
+   * log append time, as Kafka answers (UnifiedLog.append's maybeDuplicate).
+   */
+  private duplicateAppend(batch: BatchMetadata): AppendResult {
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      recordErrors: [],
+      baseOffset: batch.lastOffset - batch.offsetDelta,
+      lastOffset: batch.lastOffset,
+      logAppendTimeMs: batch.timestamp,
+      logStartOffset: this.logStartOffset,
+    }
+  }
+
+  /** A snapshot only saves replay work at the next start: failing to write one does not fail the log. */
+  private async snapshotProducerState(offset: number): Promise<void> {
+    try {
+      await this.producerState.takeSnapshot(offset)
+    } catch (error) {
+      this.logger?.warn({ err: error, dir: this.dir, offset }, 'could not write a producer state snapshot')
     }
   }
 
@@ -585,6 +637,7 @@ export class PartitionLog {
       this.unflushedMessages = 0
       this.lastFlushMs = nowMs
     }
+    await this.snapshotProducerState(baseOffset)
     const segment = await LogSegment.create(this.dir, baseOffset, this.config, nowMs)
     this.segments.push(segment)
     this.logger?.info({ dir: this.dir, baseOffset }, 'rolled new log segment')
@@ -726,6 +779,7 @@ export class PartitionLog {
         this.nextOffset = this.logEndOffset
         this.logStartOffset = Math.min(this.logStartOffset, this.logEndOffset)
         this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset)
+        await this.producerState.reload(this.segments, this.logStartOffset, this.logEndOffset, this.clock())
       } catch (error) {
         this.goOffline(error)
         throw error
@@ -753,6 +807,7 @@ export class PartitionLog {
       this.nextOffset = offset
       this.recoveryPoint = offset
       this.unflushedMessages = 0
+      await this.producerState.truncateFully()
     } catch (error) {
       this.goOffline(error)
       throw error
@@ -769,6 +824,8 @@ export class PartitionLog {
     return this.enqueueTask(async () => {
       if (this.isClosed) return
       if (this.offlineError === null) await this.flushActiveSegment()
+      // The next start then loads the state instead of replaying the log (Kafka snapshots on close too).
+      if (this.offlineError === null && (this.size > 0 || this.producerState.producerCount > 0)) await this.snapshotProducerState(this.logEndOffset)
       this.isClosed = true
       await this.waitForReads()
       await this.finishPendingDeletions()
