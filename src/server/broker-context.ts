@@ -7,6 +7,7 @@ import type { MetadataImage } from '../cluster/metadata-image.js'
 import type { ReplicaManager } from '../cluster/replica-manager.js'
 import type { ServerConfig } from '../config/server-config.js'
 import type { GroupCoordinator } from '../coordinators/group/group-coordinator.js'
+import type { ProducerIdManager } from '../coordinators/producer-id-manager.js'
 import type { LogManager } from '../storage/log-manager.js'
 import type { Clock } from '../util/clock.js'
 import type { FetchSessionCache } from './fetch-session-cache.js'
@@ -26,6 +27,8 @@ export interface BrokerContext {
   readonly logManager: LogManager
   /** Consumer groups and committed offsets (coordinators/group). */
   readonly groupCoordinator: GroupCoordinator
+  /** Producer ids for InitProducerId (coordinators/producer-id-manager.ts). */
+  readonly producerIdManager: ProducerIdManager
   /** The router's registry, for ApiVersions. */
   advertisedApis: readonly AdvertisedApi[]
   readonly log: Logger

@@ -14,6 +14,7 @@ import { ReplicaManager } from '../cluster/replica-manager.js'
 import { loadServerConfig, type ServerConfig, ConfigError } from '../config/server-config.js'
 import { validateTopicConfigs } from '../config/topic-config.js'
 import { startGroupCoordinator } from '../coordinators/group/startup.js'
+import { ProducerIdManager } from '../coordinators/producer-id-manager.js'
 import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import { LogMaintenance } from '../storage/log-maintenance.js'
 import { LogManager } from '../storage/log-manager.js'
@@ -123,6 +124,8 @@ class BrokerServer implements Broker {
       flushSchedulerIntervalMs: config.logFlushSchedulerIntervalMs,
       flushOffsetCheckpointIntervalMs: config.logFlushOffsetCheckpointIntervalMs,
       flushStartOffsetCheckpointIntervalMs: config.logFlushStartOffsetCheckpointIntervalMs,
+      producerIdExpirationMs: Number(configManager.brokerValue('producer.id.expiration.ms')),
+      producerIdExpirationCheckIntervalMs: config.producerIdExpirationCheckIntervalMs,
       logger: log,
     })
     const recoveredUncleanShutdown = logManager.cleanShutdownDirs.size < logManager.logDirs.length
@@ -149,6 +152,7 @@ class BrokerServer implements Broker {
     }
     const controller = await Controller.start(store, replicaManager, policy, brokerId, log)
     configManager.onBrokerConfigsChanged(() => controller.reapplyLogConfigs())
+    configManager.onBrokerConfigsChanged(() => logManager.setProducerIdExpirationMs(Number(configManager.brokerValue('producer.id.expiration.ms'))))
     await checkMetaProperties(config.logDirs, brokerId, controller.clusterId)
     // Group coordinator: creates __consumer_offsets if needed and loads it in the background.
     const groupCoordinator = await startGroupCoordinator(config, controller, replicaManager, brokerId, clock, log)
@@ -156,7 +160,7 @@ class BrokerServer implements Broker {
     const context: BrokerContext = {
       brokerId, config, clock, controller, metadata: controller.image, replicaManager,
       fetchSessions: new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots), configManager, logManager,
-      groupCoordinator, advertisedApis: router.advertised, log,
+      groupCoordinator, producerIdManager: new ProducerIdManager(store, brokerId), advertisedApis: router.advertised, log,
     }
     const broker = new BrokerServer(config, log, context, router, logManager, store, recoveredUncleanShutdown)
     broker.logMaintenance = logMaintenance

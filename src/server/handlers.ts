@@ -1,6 +1,6 @@
 // The registry of API handlers: the one list the router dispatches on and ApiVersions advertises.
 // HANDLER_SPECS names the codec of each served API; the router takes them from here rather than
-// from messages/index.ts so that a broker loads 25 codecs, not all 88 (start-up time).
+// from messages/index.ts so that a broker loads only the served codecs, not all 88 (start-up time).
 import type { ApiSpec } from '../protocol/api-spec.js'
 import { AlterConfigs } from '../protocol/messages/alter-configs.js'
 import { ApiVersions } from '../protocol/messages/api-versions.js'
@@ -17,6 +17,7 @@ import { Fetch } from '../protocol/messages/fetch.js'
 import { FindCoordinator } from '../protocol/messages/find-coordinator.js'
 import { Heartbeat } from '../protocol/messages/heartbeat.js'
 import { IncrementalAlterConfigs } from '../protocol/messages/incremental-alter-configs.js'
+import { InitProducerId } from '../protocol/messages/init-producer-id.js'
 import { JoinGroup } from '../protocol/messages/join-group.js'
 import { LeaveGroup } from '../protocol/messages/leave-group.js'
 import { ListGroups } from '../protocol/messages/list-groups.js'
@@ -43,6 +44,7 @@ import { fetch } from './apis/fetch.js'
 import { incrementalAlterConfigs } from './apis/incremental-alter-configs.js'
 import { findCoordinator } from './apis/find-coordinator.js'
 import { heartbeat } from './apis/heartbeat.js'
+import { initProducerId } from './apis/init-producer-id.js'
 import { joinGroup } from './apis/join-group.js'
 import { leaveGroup } from './apis/leave-group.js'
 import { listGroups } from './apis/list-groups.js'
@@ -61,6 +63,8 @@ export const HANDLERS: readonly ApiHandler<any, any>[] = [
   deleteGroups, offsetDelete,
   // Log management (docs/log-management.md).
   alterConfigs, incrementalAlterConfigs, createPartitions, deleteRecords, describeLogDirs,
+  // Idempotent producers (storage/producer-state.ts).
+  initProducerId,
 ]
 
 /** The codec of every API in HANDLERS (the router checks that each handler has one). */
@@ -69,4 +73,5 @@ export const HANDLER_SPECS: readonly ApiSpec[] = [
   FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, DescribeGroups, ListGroups,
   DeleteGroups, OffsetDelete,
   AlterConfigs, IncrementalAlterConfigs, CreatePartitions, DeleteRecords, DescribeLogDirs,
+  InitProducerId,
 ]

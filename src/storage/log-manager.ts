@@ -16,7 +16,9 @@
 //
 // Periodic work: logs whose flush.ms has passed are flushed every log.flush.scheduler.interval.ms;
 // the recovery points are checkpointed every log.flush.offset.checkpoint.interval.ms and the start
-// offsets every log.flush.start.offset.checkpoint.interval.ms.
+// offsets every log.flush.start.offset.checkpoint.interval.ms; idle producers are expired every
+// producer.id.expiration.check.interval.ms. Each log writes its producer state snapshot when it
+// closes at shutdown (producer-state.ts).
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
@@ -25,6 +27,7 @@ import { systemClock } from '../util/clock.js'
 import { readCheckpoint, syncDirectory, writeCheckpoint, type TopicPartitionOffset } from './checkpoint.js'
 import { type LogConfig } from './log-config.js'
 import { parseTopicPartition, PartitionLog, type StorageLogger } from './log.js'
+import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, type ProducerStateConfig } from './producer-state.js'
 
 export const RECOVERY_POINT_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint'
 export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint'
@@ -49,6 +52,10 @@ export interface LogManagerOptions {
   readonly flushOffsetCheckpointIntervalMs?: number
   /** log.flush.start.offset.checkpoint.interval.ms, default 60000. */
   readonly flushStartOffsetCheckpointIntervalMs?: number
+  /** producer.id.expiration.ms, default 86400000 (one day). */
+  readonly producerIdExpirationMs?: number
+  /** producer.id.expiration.check.interval.ms, default 600000. */
+  readonly producerIdExpirationCheckIntervalMs?: number
   /** Start the periodic tasks (default true); tests call them directly. */
   readonly startScheduler?: boolean
   readonly logger?: StorageLogger
@@ -69,6 +76,8 @@ export class LogManager {
   private readonly timers: NodeJS.Timeout[] = []
   private readonly options: LogManagerOptions
   private readonly clock: () => number
+  /** Shared by every log, so setProducerIdExpirationMs applies to all of them at once. */
+  private readonly producerStateConfig: ProducerStateConfig
   private isShutDown = false
   private isFlushRunning = false
 
@@ -78,6 +87,7 @@ export class LogManager {
     this.logDirs = options.logDirs.map((dir) => path.resolve(dir))
     this.cleanShutdownDirs = cleanShutdownDirs
     this.clock = options.nowMs ?? systemClock.nowMs
+    this.producerStateConfig = { producerIdExpirationMs: options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS }
   }
 
   static async open(options: LogManagerOptions): Promise<LogManager> {
@@ -137,6 +147,7 @@ export class LogManager {
           recoveryPoint: recoveryPoints.get(name),
           logStartOffset: logStartOffsets.get(name),
           logger: this.options.logger,
+          producerStateConfig: this.producerStateConfig,
         })
         const tp = key(topic, partition)
         if (this.logs.has(tp)) {
@@ -182,6 +193,7 @@ export class LogManager {
       nowMs: this.clock,
       hadCleanShutdown: true,
       logger: this.options.logger,
+      producerStateConfig: this.producerStateConfig,
     })
       .then(async (log) => {
         await syncDirectory(dir)
@@ -239,6 +251,20 @@ export class LogManager {
     }
   }
 
+  /** A dynamic producer.id.expiration.ms change: applies to every log from the next check. */
+  setProducerIdExpirationMs(producerIdExpirationMs: number): void {
+    assert.ok(Number.isSafeInteger(producerIdExpirationMs) && producerIdExpirationMs > 0, 'producer.id.expiration.ms must be positive')
+    this.producerStateConfig.producerIdExpirationMs = producerIdExpirationMs
+  }
+
+  /** Forgets producers idle for producer.id.expiration.ms in every log; returns how many. */
+  removeExpiredProducers(): number {
+    const nowMs = this.clock()
+    let removed = 0
+    for (const log of this.logs.values()) removed += log.producerState.removeExpiredProducers(nowMs)
+    return removed
+  }
+
   /** Writes recovery-point-offset-checkpoint in every log directory. */
   async checkpointRecoveryPoints(): Promise<void> {
     await this.writeCheckpoints(RECOVERY_POINT_CHECKPOINT_FILE, (log) => log.recoveryPoint)
@@ -273,6 +299,9 @@ export class LogManager {
     every(this.options.flushSchedulerIntervalMs, () => this.flushDirtyLogs())
     every(this.options.flushOffsetCheckpointIntervalMs ?? 60000, () => this.checkpointRecoveryPoints())
     every(this.options.flushStartOffsetCheckpointIntervalMs ?? 60000, () => this.checkpointLogStartOffsets())
+    every(this.options.producerIdExpirationCheckIntervalMs ?? 600000, async () => {
+      this.removeExpiredProducers()
+    })
   }
 
   /**
