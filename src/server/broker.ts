@@ -22,6 +22,7 @@ import { systemClock, type Clock } from '../util/clock.js'
 import type { BrokerContext } from './broker-context.js'
 import { Connection, type ConnectionLimits } from './connection.js'
 import { FetchSessionCache } from './fetch-session-cache.js'
+import { FramePool } from './frame-pool.js'
 import { HANDLER_SPECS, HANDLERS } from './handlers.js'
 import { Router } from './router.js'
 
@@ -59,6 +60,10 @@ const pino = createRequire(import.meta.url)('pino') as typeof import('pino').def
 // A connection pauses reading past this many unanswered requests or queued response bytes.
 const CONNECTION_IN_FLIGHT_REQUESTS_MAX = 100
 const CONNECTION_PENDING_RESPONSE_BYTES_MAX = 16 * 1024 * 1024
+// Produce frames joined from several socket chunks reuse these buffers (server/frame-pool.ts): one
+// holds a librdkafka request at its default message.max.bytes; 32 bound the pool at 40 MiB.
+const FRAME_POOL_BUFFER_BYTES = 1_250_000
+const FRAME_POOL_BUFFERS_MAX = 32
 // Bound on long-poll fetches parked at once; past it a fetch answers immediately.
 const PARKED_FETCHES_MAX = 10_000
 
@@ -83,6 +88,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
 class BrokerServer implements Broker {
   private readonly servers: Server[] = []
   private readonly connections = new Set<Connection>()
+  private readonly framePool = new FramePool(FRAME_POOL_BUFFER_BYTES, FRAME_POOL_BUFFERS_MAX)
   private nextConnectionId = 1
   private closing: Promise<void> | null = null
   /** Retention and compaction (storage/log-maintenance.ts); stopped before the logs close. */
@@ -212,7 +218,7 @@ class BrokerServer implements Broker {
       return
     }
     const connection = new Connection(socket, this.nextConnectionId++, this.router, this.context, limits, this.log,
-      (closed) => this.connections.delete(closed))
+      (closed) => this.connections.delete(closed), this.framePool)
     this.connections.add(connection)
   }
 

@@ -8,6 +8,7 @@
 import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import type { BrokerContext } from './broker-context.js'
+import type { FramePool } from './frame-pool.js'
 import type { Outcome, Router } from './router.js'
 
 export interface ConnectionLimits {
@@ -21,6 +22,10 @@ export interface ConnectionLimits {
 
 class Slot {
   outcome: Outcome | null = null
+  constructor(
+    /** The pooled buffer holding the request frame, given back once the outcome is known. */
+    readonly pooledFrame: Buffer | null,
+  ) {}
 }
 
 export class Connection {
@@ -40,6 +45,7 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     private readonly log: Logger,
     private readonly onClose: (connection: Connection) => void,
+    private readonly framePool: FramePool | null = null,
   ) {
     this.clientHost = socket.remoteAddress ?? 'unknown'
     socket.setNoDelay(true)
@@ -78,14 +84,24 @@ export class Connection {
         return
       }
       if (this.bufferedBytes < 4 + size) break
-      const frame = this.take(4 + size).subarray(4)
-      this.dispatch(frame)
+      let pooledFrame: Buffer | null = null
+      if (this.chunks[0]!.length < 4 + size && this.framePool !== null && this.isProduceFrame()) {
+        pooledFrame = this.framePool.acquire(size)
+      }
+      let frame: Buffer
+      if (pooledFrame === null) {
+        frame = this.take(4 + size).subarray(4)
+      } else {
+        this.skip(4)
+        frame = this.take(size, pooledFrame)
+      }
+      this.dispatch(frame, pooledFrame)
     }
     this.maybePause()
   }
 
-  private dispatch(frame: Buffer): void {
-    const slot = new Slot()
+  private dispatch(frame: Buffer, pooledFrame: Buffer | null): void {
+    const slot = new Slot(pooledFrame)
     this.slots.push(slot)
     const outcome = this.router.dispatch(frame, this, this.broker)
     if (outcome instanceof Promise) {
@@ -100,6 +116,8 @@ export class Connection {
 
   private settle(slot: Slot, outcome: Outcome): void {
     slot.outcome = outcome
+    // The produce is done with its frame: records were written (or refused) before it settled.
+    if (slot.pooledFrame !== null) this.framePool!.release(slot.pooledFrame)
     this.flush()
   }
 
@@ -161,16 +179,49 @@ export class Connection {
     return head.readInt32BE(0)
   }
 
-  /** Removes byteCount bytes from the front; zero-copy when they sit in one chunk. */
-  private take(byteCount: number): Buffer {
+  /** Whether the buffered frame is a Produce request: its int16 API key follows the 4-byte size. */
+  private isProduceFrame(): boolean {
+    return this.peekByte(4) === 0 && this.peekByte(5) === 0
+  }
+
+  /** Buffered byte `index` (counted from the front), or -1 when fewer bytes are buffered. */
+  private peekByte(index: number): number {
+    for (const chunk of this.chunks) {
+      if (index < chunk.length) return chunk[index]!
+      index -= chunk.length
+    }
+    return -1
+  }
+
+  /** Drops byteCount buffered bytes. */
+  private skip(byteCount: number): void {
+    let left = byteCount
+    while (left > 0) {
+      const chunk = this.chunks[0]!
+      if (chunk.length <= left) {
+        left -= chunk.length
+        this.chunks.shift()
+      } else {
+        this.chunks[0] = chunk.subarray(left)
+        left = 0
+      }
+    }
+    this.bufferedBytes -= byteCount
+  }
+
+  /**
+   * Removes byteCount bytes from the front; zero-copy when they sit in one chunk (and no `target`
+   * is given), else copied into `target` (a pool buffer) or a new buffer.
+   */
+  private take(byteCount: number, target: Buffer | null = null): Buffer {
     const first = this.chunks[0]!
-    if (first.length >= byteCount) {
+    if (target === null && first.length >= byteCount) {
       this.bufferedBytes -= byteCount
       if (first.length === byteCount) this.chunks.shift()
       else this.chunks[0] = first.subarray(byteCount)
       return first.subarray(0, byteCount)
     }
-    const out = Buffer.allocUnsafe(byteCount)
+    const out = target === null ? Buffer.allocUnsafe(byteCount) : target.subarray(0, byteCount)
     let copied = 0
     while (copied < byteCount) {
       const chunk = this.chunks[0]!
