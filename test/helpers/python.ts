@@ -3,7 +3,7 @@
 import { PYTHON, pyScript } from './paths.js'
 import { runOk } from './processes.js'
 
-export type PythonClient = 'kafka_python_client.py' | 'confluent_client.py'
+export type PythonClient = 'kafka_python_client.py' | 'confluent_client.py' | 'idempotent_client.py'
 
 export async function runPython<T>(script: PythonClient, command: string, args: object, timeoutMs = 60_000): Promise<T> {
   const { stdout } = await runOk(PYTHON, [pyScript(script), command], { input: JSON.stringify(args), timeoutMs })
