@@ -57,8 +57,10 @@ export class Partition {
     return result
   }
 
-  async read(fetchOffset: number, maxBytes: number, minOneMessage: boolean, maxOffset: number): Promise<ReadResult> {
-    const result = await this.log.read(fetchOffset, maxBytes, { maxOffset, minOneMessage })
+  async read(
+    fetchOffset: number, maxBytes: number, minOneMessage: boolean, maxOffset: number, allocate?: (size: number) => Buffer,
+  ): Promise<ReadResult> {
+    const result = await this.log.read(fetchOffset, maxBytes, { maxOffset, minOneMessage, allocate })
     if (result.errorCode !== ErrorCode.NONE) throw new KafkaError(result.errorCode)
     return result
   }

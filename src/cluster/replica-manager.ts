@@ -34,6 +34,8 @@ export interface FetchParameters {
   readonly minBytes: number
   readonly maxBytes: number
   readonly isolationLevel: number
+  /** Where records are read into (a lease of the broker's fetch buffer pool); default new Buffers. */
+  readonly allocate?: (size: number) => Buffer
 }
 
 export const READ_UNCOMMITTED = 0
@@ -175,7 +177,7 @@ export class ReplicaManager {
       return result
     }
     try {
-      const read = await partition.read(request.fetchOffset, maxBytes, minOneMessage, maxOffset)
+      const read = await partition.read(request.fetchOffset, maxBytes, minOneMessage, maxOffset, parameters.allocate)
       result.records = read.records
     } catch (error) {
       result.errorCode = errorCodeOf(error, this.log)

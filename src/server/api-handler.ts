@@ -13,6 +13,11 @@ export interface RequestContext {
   readonly connectionId: number
   readonly broker: BrokerContext
   readonly log: Logger
+  /**
+   * Runs `release` once the response has been written to the socket, or is known never to be
+   * (connection closed, no response): pooled buffers the response refers to go back then.
+   */
+  afterResponse(release: () => void): void
 }
 
 export interface ApiHandler<Request, Response> {

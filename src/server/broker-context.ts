@@ -9,6 +9,7 @@ import type { ServerConfig } from '../config/server-config.js'
 import type { GroupCoordinator } from '../coordinators/group/group-coordinator.js'
 import type { ProducerIdManager } from '../coordinators/producer-id-manager.js'
 import type { LogManager } from '../storage/log-manager.js'
+import type { BufferPool } from '../util/buffer-pool.js'
 import type { Clock } from '../util/clock.js'
 import type { FetchSessionCache } from './fetch-session-cache.js'
 import type { AdvertisedApi } from './router.js'
@@ -29,6 +30,8 @@ export interface BrokerContext {
   readonly groupCoordinator: GroupCoordinator
   /** Producer ids for InitProducerId (coordinators/producer-id-manager.ts). */
   readonly producerIdManager: ProducerIdManager
+  /** Slabs that fetch reads are carved from, reused once the response is written (util/buffer-pool.ts). */
+  readonly fetchBuffers: BufferPool
   /** The router's registry, for ApiVersions. */
   advertisedApis: readonly AdvertisedApi[]
   readonly log: Logger

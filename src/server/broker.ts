@@ -18,6 +18,7 @@ import { ProducerIdManager } from '../coordinators/producer-id-manager.js'
 import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import { LogMaintenance } from '../storage/log-maintenance.js'
 import { LogManager } from '../storage/log-manager.js'
+import { BufferPool } from '../util/buffer-pool.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import type { BrokerContext } from './broker-context.js'
 import { Connection, type ConnectionLimits } from './connection.js'
@@ -64,6 +65,10 @@ const CONNECTION_PENDING_RESPONSE_BYTES_MAX = 16 * 1024 * 1024
 // holds a librdkafka request at its default message.max.bytes; 32 bound the pool at 40 MiB.
 const FRAME_POOL_BUFFER_BYTES = 1_250_000
 const FRAME_POOL_BUFFERS_MAX = 32
+// Fetch reads are carved from these slabs (util/buffer-pool.ts): a slab holds three reads at
+// librdkafka's default max.partition.fetch.bytes (1 MiB, plus index slack); 16 bound the pool at 64 MiB.
+const FETCH_SLAB_BYTES = 4 * 1024 * 1024
+const FETCH_SLABS_MAX = 16
 // Bound on long-poll fetches parked at once; past it a fetch answers immediately.
 const PARKED_FETCHES_MAX = 10_000
 
@@ -166,6 +171,7 @@ class BrokerServer implements Broker {
     const context: BrokerContext = {
       brokerId, config, clock, controller, metadata: controller.image, replicaManager,
       fetchSessions: new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots), configManager, logManager,
+      fetchBuffers: new BufferPool(FETCH_SLAB_BYTES, FETCH_SLABS_MAX),
       groupCoordinator, producerIdManager: new ProducerIdManager(store, brokerId), advertisedApis: router.advertised, log,
     }
     const broker = new BrokerServer(config, log, context, router, logManager, store, recoveredUncleanShutdown)

@@ -55,6 +55,9 @@ export class Connection {
     socket.on('error', (error) => this.log.debug({ err: error, connectionId }, 'socket error'))
     socket.on('close', () => {
       this.closed = true
+      // Responses settled but never flushed release what they hold; later ones do so in settle().
+      for (let index = this.slotHead; index < this.slots.length; index++) this.slots[index]!.outcome?.release?.()
+      this.slotHead = this.slots.length
       this.onClose(this)
     })
   }
@@ -118,7 +121,9 @@ export class Connection {
     slot.outcome = outcome
     // The produce is done with its frame: records were written (or refused) before it settled.
     if (slot.pooledFrame !== null) this.framePool!.release(slot.pooledFrame)
-    this.flush()
+    // A closed connection never writes it: whatever the response holds is free now.
+    if (this.closed) outcome.release?.()
+    else this.flush()
   }
 
   private flush(): void {
@@ -127,10 +132,13 @@ export class Connection {
       if (outcome === null) break
       this.slotHead++
       if (outcome.kind === 'respond') {
-        this.write(outcome.frame)
-      } else if (outcome.kind === 'close') {
-        if (outcome.frame !== undefined) this.write(outcome.frame)
-        this.close(outcome.reason)
+        this.write(outcome.frame, outcome.release)
+      } else {
+        if (outcome.kind === 'close') {
+          if (outcome.frame !== undefined) this.write(outcome.frame)
+          this.close(outcome.reason)
+        }
+        outcome.release?.()
       }
     }
     if (this.slotHead > 1024 && this.slotHead * 2 > this.slots.length) {
@@ -140,13 +148,16 @@ export class Connection {
     this.maybeResume()
   }
 
-  private write(frame: Buffer[]): void {
-    if (frame.length === 1) {
-      this.socket.write(frame[0]!)
+  /** `written` runs once the socket is done with the frame (written, or failed and destroyed). */
+  private write(frame: Buffer[], written?: () => void): void {
+    const last = frame.length - 1
+    if (last === 0) {
+      this.socket.write(frame[0]!, written)
       return
     }
     this.socket.cork()
-    for (const buffer of frame) this.socket.write(buffer)
+    for (let index = 0; index < last; index++) this.socket.write(frame[index]!)
+    this.socket.write(frame[last]!, written)
     this.socket.uncork()
   }
 

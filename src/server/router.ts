@@ -15,9 +15,9 @@ export const API_VERSIONS_KEY = 18
 
 /** What the connection does with a request's outcome. */
 export type Outcome =
-  | { readonly kind: 'respond'; readonly frame: Buffer[] }
-  | { readonly kind: 'silent' }
-  | { readonly kind: 'close'; readonly reason: string; readonly frame?: Buffer[] }
+  | { readonly kind: 'respond'; readonly frame: Buffer[]; readonly release?: () => void }
+  | { readonly kind: 'silent'; readonly release?: () => void }
+  | { readonly kind: 'close'; readonly reason: string; readonly frame?: Buffer[]; readonly release?: () => void }
 
 export interface ConnectionInfo {
   readonly connectionId: number
@@ -79,10 +79,16 @@ export class Router {
     } catch (error) {
       return { kind: 'close', reason: `malformed ${spec.name} v${header.apiVersion} request: ${describe(error)}` }
     }
+    let releases: (() => void)[] | null = null
     const ctx: RequestContext = {
       header, apiVersion: header.apiVersion, clientId: header.clientId, clientHost: connection.clientHost,
       connectionId: connection.connectionId, broker, log: this.log,
+      afterResponse: (release) => {
+        (releases ??= []).push(release)
+      },
     }
+    // The outcome carries what the handler asked to run once the response is out of the way.
+    const withReleases = (outcome: Outcome): Outcome => (releases === null ? outcome : { ...outcome, release: runAll(releases) })
     if (header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
       // Advertised-but-removed versions (Produce v0-2, as Kafka 4) get UNSUPPORTED_VERSION.
       return this.respond(ctx, spec, handler.errorResponse(request, ErrorCode.UNSUPPORTED_VERSION, header.apiVersion))
@@ -91,15 +97,15 @@ export class Router {
     try {
       result = handler.handle(ctx, request)
     } catch (error) {
-      return this.failed(ctx, spec, handler, request, error)
+      return withReleases(this.failed(ctx, spec, handler, request, error))
     }
     if (result instanceof Promise) {
       return result.then(
-        (response) => (response === null ? SILENT : this.respond(ctx, spec, response)),
-        (error: unknown) => this.failed(ctx, spec, handler, request, error),
+        (response) => withReleases(response === null ? SILENT : this.respond(ctx, spec, response)),
+        (error: unknown) => withReleases(this.failed(ctx, spec, handler, request, error)),
       )
     }
-    return result === null ? SILENT : this.respond(ctx, spec, result)
+    return withReleases(result === null ? SILENT : this.respond(ctx, spec, result))
   }
 
   private respond(ctx: RequestContext, spec: ApiSpec, response: unknown): Outcome {
@@ -139,6 +145,12 @@ export class Router {
 }
 
 const SILENT: Outcome = { kind: 'silent' }
+
+function runAll(releases: readonly (() => void)[]): () => void {
+  return () => {
+    for (const release of releases) release()
+  }
+}
 
 /** Writes the frame length into the 4 bytes reserved at the start. */
 export function finishFrame(writer: Writer): Buffer[] {

@@ -134,6 +134,8 @@ export interface ReadOptions {
   readonly maxOffset?: number
   /** Return the first batch even if it exceeds maxBytes (KIP-74); default true. */
   readonly minOneMessage?: boolean
+  /** Where the bytes are read into (a pool's lease for fetches); default Buffer.allocUnsafe. */
+  readonly allocate?: (size: number) => Buffer
 }
 
 export interface ReadResult {
@@ -688,7 +690,7 @@ export class PartitionLog {
     try {
       for (const segment of candidates) {
         current = segment
-        const records = await segment.read(offset, Math.max(0, maxBytes), maxOffset, minOneMessage)
+        const records = await segment.read(offset, Math.max(0, maxBytes), maxOffset, minOneMessage, options.allocate)
         if (records !== null) return this.readResult(ErrorCode.NONE, records)
       }
       return this.readResult(ErrorCode.NONE)

@@ -250,9 +250,12 @@ export class LogSegment {
     }
   }
 
-  /** `length` bytes at `position`, or fewer if the file is shorter (never unread bytes). */
-  async readBytes(position: number, length: number): Promise<Buffer> {
-    const buffer = Buffer.allocUnsafe(length)
+  /**
+   * `length` bytes at `position`, or fewer if the file is shorter (never unread bytes), in a buffer
+   * from `allocate` (fetch reads come from a pool: util/buffer-pool.ts).
+   */
+  async readBytes(position: number, length: number, allocate: (size: number) => Buffer = Buffer.allocUnsafe): Promise<Buffer> {
+    const buffer = allocate(length)
     let filled = 0
     while (filled < length) {
       const { bytesRead } = await this.log.read(buffer, filled, length - filled, position + filled)
@@ -267,14 +270,16 @@ export class LogSegment {
    * first batch when minOneMessage, KIP-74), only batches whose last offset is below `maxOffset`.
    * Returns null when no batch of this segment holds an offset ≥ `offset`.
    */
-  async read(offset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean): Promise<Buffer | null> {
+  async read(
+    offset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean, allocate: (size: number) => Buffer = Buffer.allocUnsafe,
+  ): Promise<Buffer | null> {
     await this.ensureIndexesLoaded()
     const end = this.size
     const slackBytes = this.config.indexIntervalBytes + 2 * BATCH_HEADER_SIZE
     let position = this.offsetIndex.lookup(offset).position
     for (;;) {
       if (position + BATCH_HEADER_SIZE > end) return null
-      const chunk = await this.readBytes(position, Math.min(end - position, maxBytes + slackBytes))
+      const chunk = await this.readBytes(position, Math.min(end - position, maxBytes + slackBytes), allocate)
       let start = 0
       let found = false
       while (start + BATCH_HEADER_SIZE <= chunk.length) {
@@ -299,7 +304,7 @@ export class LogSegment {
         if (taken + size > maxBytes && !(taken === 0 && minOneMessage)) break
         if (cursor + size > chunk.length) {
           // Only the first batch can need a read of its own: later ones simply end the result.
-          if (taken === 0) return this.readBytes(position + start, size)
+          if (taken === 0) return this.readBytes(position + start, size, allocate)
           break
         }
         taken += size

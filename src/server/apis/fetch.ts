@@ -65,8 +65,12 @@ export const fetch: ApiHandler<FetchRequest, FetchResponse> = {
       })
     })
     const maxBytes = Math.min(request.maxBytes, broker.config.fetchMaxBytes)
+    // Records are read into pooled slabs, given back once the response has left through the socket.
+    const lease = broker.fetchBuffers.lease()
+    ctx.afterResponse(() => lease.release())
     const results = await broker.replicaManager.fetch(reads, {
       maxWaitMs: request.maxWaitMs, minBytes: request.minBytes, maxBytes, isolationLevel: request.isolationLevel,
+      allocate: lease.allocate,
     })
     const resultsByIndex = new Map<number, FetchPartitionResult>()
     readIndexes.forEach((wantedIndex, resultIndex) => resultsByIndex.set(wantedIndex, results[resultIndex]!))
