@@ -338,7 +338,7 @@ export class ProducerStateManager {
     const replayedBatches = await this.replay(segments, replayFrom, logEndOffset)
     this.removeExpiredProducers(nowMs)
     this.loadStats = { snapshotOffset, corruptSnapshots, replayedBatches }
-    if (snapshotOffset !== logEndOffset || corruptSnapshots > 0) {
+    if (replayedBatches > 0 || corruptSnapshots > 0) {
       this.logger?.info({ dir: this.dir, ...this.loadStats, logEndOffset, producers: this.producers.size }, 'rebuilt producer state')
     }
   }

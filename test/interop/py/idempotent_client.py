@@ -20,6 +20,7 @@ def idempotent_producer(args, **extra):
         'acks': 'all',
         'linger.ms': args.get('linger_ms', 5),
         'message.timeout.ms': args.get('message_timeout_ms', 30000),
+        'batch.num.messages': args.get('batch_num_messages', 10000),
     }
     config.update(extra)
     return Producer(config)
