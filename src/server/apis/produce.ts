@@ -3,6 +3,10 @@
 // Served v3-11. Record batches stay opaque: the log validates headers and CRCs and stamps offsets.
 // acks=0 gets no response; if any partition failed, the connection is closed instead (as Kafka),
 // which is the only way such a client learns of the failure.
+// Idempotent producers (KIP-98): batches with a producer id are checked by the log's producer state
+// (storage/producer-state.ts); the answers pass through unchanged: a retry of a stored batch gets
+// NONE with its original offsets (never DUPLICATE_SEQUENCE_NUMBER), a gap OUT_OF_ORDER_SEQUENCE_NUMBER,
+// a fenced epoch INVALID_PRODUCER_EPOCH, as Kafka 4.
 // Deviation: transactional produce is not supported yet (no transaction coordinator).
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import {
