@@ -31,8 +31,8 @@ class Slot {
 export class Connection {
   private readonly chunks: Buffer[] = []
   private bufferedBytes = 0
+  /** Requests not yet answered, oldest first (at most inFlightRequestsMax, plus one frame's worth). */
   private readonly slots: Slot[] = []
-  private slotHead = 0
   private closed = false
   private paused = false
   readonly clientHost: string
@@ -56,8 +56,7 @@ export class Connection {
     socket.on('close', () => {
       this.closed = true
       // Responses settled but never flushed release what they hold; later ones do so in settle().
-      for (let index = this.slotHead; index < this.slots.length; index++) this.slots[index]!.outcome?.release?.()
-      this.slotHead = this.slots.length
+      for (const slot of this.slots.splice(0)) slot.outcome?.release?.()
       this.onClose(this)
     })
   }
@@ -127,10 +126,11 @@ export class Connection {
   }
 
   private flush(): void {
-    while (this.slotHead < this.slots.length && !this.closed) {
-      const outcome = this.slots[this.slotHead]!.outcome
+    // Answered slots leave the queue at once, so nothing keeps an old response alive for the GC.
+    while (this.slots.length > 0 && !this.closed) {
+      const outcome = this.slots[0]!.outcome
       if (outcome === null) break
-      this.slotHead++
+      this.slots.shift()
       if (outcome.kind === 'respond') {
         this.write(outcome.frame, outcome.release)
       } else {
@@ -140,10 +140,6 @@ export class Connection {
         }
         outcome.release?.()
       }
-    }
-    if (this.slotHead > 1024 && this.slotHead * 2 > this.slots.length) {
-      this.slots.splice(0, this.slotHead)
-      this.slotHead = 0
     }
     this.maybeResume()
   }
@@ -162,7 +158,7 @@ export class Connection {
   }
 
   private get inFlight(): number {
-    return this.slots.length - this.slotHead
+    return this.slots.length
   }
 
   private maybePause(): void {
