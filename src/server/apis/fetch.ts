@@ -7,7 +7,7 @@
 // Deviation: follower fetches (replica_id >= 0) are served like consumer fetches until replication lands.
 import { ErrorCode } from '../../protocol/errors.js'
 import {
-  createFetchResponse, type FetchRequest, type FetchResponse,
+  createFetchResponse, createFetchResponsePartitionData, type FetchRequest, type FetchResponse,
 } from '../../protocol/messages/fetch.js'
 import { ZERO_UUID } from '../../cluster/metadata-image.js'
 import type { FetchPartitionRequest, FetchPartitionResult } from '../../cluster/replica-manager.js'
@@ -96,9 +96,18 @@ export const fetch: ApiHandler<FetchRequest, FetchResponse> = {
     })
     return response
   },
-  errorResponse(_request, errorCode) {
+  // As Kafka's FetchRequest.getErrorResponse: below v13 every requested partition carries the
+  // error too, since v0-6 responses have no top-level error code and would look like "no data".
+  errorResponse(request, errorCode, apiVersion) {
     const response = createFetchResponse()
     response.errorCode = errorCode
+    if (apiVersion >= TOPIC_IDS_FROM) return response
+    for (const topic of request.topics) {
+      response.responses.push({
+        topic: topic.topic, topicId: topic.topicId,
+        partitions: topic.partitions.map((p) => ({ ...createFetchResponsePartitionData(), partitionIndex: p.partition, errorCode, highWatermark: -1n, abortedTransactions: null, records: EMPTY_RECORDS })),
+      })
+    }
     return response
   },
 }
