@@ -231,15 +231,15 @@ export class ProducerStateManager {
       return rejected(ErrorCode.INVALID_PRODUCER_EPOCH,
         `Epoch of producer ${batch.producerId} is ${batch.producerEpoch}, which is smaller than the last seen epoch ${currentEpoch}`)
     }
+    // An unknown producer (or one known without an epoch) may start at any sequence.
+    if (entry === undefined || currentEpoch === NO_PRODUCER_EPOCH) return null
     if (batch.producerEpoch !== currentEpoch) {
-      if (firstSequence !== 0 && currentEpoch !== NO_PRODUCER_EPOCH) {
-        return rejected(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-          `Invalid sequence number for new epoch of producer ${batch.producerId}: ${batch.producerEpoch} (request epoch), ` +
-          `${firstSequence} (seq. number), ${currentEpoch} (current producer epoch)`)
-      }
-      return null
+      if (firstSequence === 0) return null
+      return rejected(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+        `Invalid sequence number for new epoch of producer ${batch.producerId}: ${batch.producerEpoch} (request epoch), ` +
+        `${firstSequence} (seq. number), ${currentEpoch} (current producer epoch)`)
     }
-    const lastSequence = entry!.batches[entry!.batches.length - 1]!.lastSequence
+    const lastSequence = entry.batches[entry.batches.length - 1]!.lastSequence
     if (!isInSequence(lastSequence, firstSequence)) {
       return rejected(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
         `Out of order sequence number for producer ${batch.producerId}: ${firstSequence} (incoming seq. number), ` +

@@ -100,6 +100,11 @@ test('an unknown producer may start at any sequence (KIP-360); producers are ind
   assert.equal((await appendOk(log, idempotentBatch(12, 0, 0))).baseOffset, 2)
   assert.equal((await appendOk(log, idempotentBatch(11, 4, 1236))).baseOffset, 4)
   assert.equal((await appendResult(log, idempotentBatch(12, 0, 3))).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER)
+  // A producer id without an epoch (-1) is accepted at any sequence, and so is its next epoch.
+  assert.equal((await appendOk(log, idempotentBatch(13, -1, 7))).baseOffset, 6)
+  assert.equal((await appendOk(log, idempotentBatch(13, -1, 100))).baseOffset, 8)
+  assert.equal((await appendOk(log, idempotentBatch(13, 0, 5))).baseOffset, 10)
+  assert.equal((await appendResult(log, idempotentBatch(13, -1, 7))).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH)
   await log.close()
 })
 
