@@ -8,6 +8,7 @@ import { ErrorCode } from '../../src/protocol/errors.js'
 import { buildRecordBatch } from '../../src/records/record-builder.js'
 import { logConfigFrom, type LogConfig } from '../../src/storage/log-config.js'
 import { PartitionLog } from '../../src/storage/log.js'
+import { LogManager } from '../../src/storage/log-manager.js'
 import {
   decodeSnapshot, encodeSnapshot, NUM_BATCHES_TO_RETAIN, snapshotFileName, type ProducerStateEntry,
 } from '../../src/storage/producer-state.js'
@@ -246,4 +247,23 @@ test('truncation reloads the state below the new end; truncating fully forgets e
   assert.equal(log.producerState.producerCount, 0)
   assert.deepEqual((await readdir(dir)).filter((name) => name.endsWith('.snapshot')), [])
   await log.close()
+})
+
+test('the LogManager expires idle producers of every log, with producer.id.expiration.ms changeable at runtime', async () => {
+  const tmp = tmpDir()
+  dirs.push(tmp)
+  const manager = await LogManager.open({
+    logDirs: [tmp.path], defaultConfig: logConfigFrom({}), nowMs: clock.nowMs, startScheduler: false, producerIdExpirationMs: 10_000,
+  })
+  clock.now = T0
+  for (const partition of [0, 1]) await appendOk(await manager.createLog('idle', partition), idempotentBatch(40 + partition, 0, 0, 1, T0 + partition * 5_000))
+  clock.now = T0 + 9_999
+  assert.equal(manager.removeExpiredProducers(), 0)
+  clock.now = T0 + 10_000
+  assert.equal(manager.removeExpiredProducers(), 1, 'only the producer idle for 10 s')
+  manager.setProducerIdExpirationMs(1_000)
+  assert.equal(manager.removeExpiredProducers(), 1, 'the shorter expiry applies to every log at once')
+  assert.equal(manager.getLog('idle', 1)!.producerState.producerCount, 0)
+  clock.now = T0
+  await manager.shutdown()
 })
