@@ -5,6 +5,8 @@ import { open, readdir, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { after, test } from 'node:test'
 import { ErrorCode } from '../../src/protocol/errors.js'
+import { CompressionType } from '../../src/records/batch-header.js'
+import { compressBatch } from '../../src/records/compression/compressed-batch.js'
 import { buildRecordBatch } from '../../src/records/record-builder.js'
 import { logConfigFrom, type LogConfig } from '../../src/storage/log-config.js'
 import { PartitionLog } from '../../src/storage/log.js'
@@ -266,4 +268,15 @@ test('the LogManager expires idle producers of every log, with producer.id.expir
   assert.equal(manager.getLog('idle', 1)!.producerState.producerCount, 0)
   clock.now = T0
   await manager.shutdown()
+})
+
+test('compressed batches, also converted to compression.type, are checked like plain ones', async () => {
+  const log = await openLog(newDir(), logConfigFrom({ compressionType: 'zstd' }))
+  const first = await compressBatch(idempotentBatch(31, 0, 0, 3), CompressionType.GZIP, 6)
+  assert.equal((await appendOk(log, Buffer.from(first))).baseOffset, 0)
+  assert.equal((await appendOk(log, Buffer.from(first))).baseOffset, 0, 'the retry of a gzip batch stored as zstd')
+  assert.equal((await appendResult(log, await compressBatch(idempotentBatch(31, 0, 4), CompressionType.LZ4, 1))).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER)
+  assert.equal((await appendOk(log, await compressBatch(idempotentBatch(31, 0, 3), CompressionType.SNAPPY, 0))).baseOffset, 3)
+  assert.equal(log.logEndOffset, 5)
+  await log.close()
 })
