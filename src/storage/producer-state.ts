@@ -204,7 +204,7 @@ export class ProducerStateManager {
 
   /**
    * Checks the client batches of one append against the state (no change to it). Null means
-   * "append normally"; appendBatch must then record each batch with a producer id. Client appends
+   * "append normally"; update must then record each batch as its offsets are stamped. Client appends
    * hold exactly one batch; several batches (coordinator appends) are each checked against the
    * state before the append.
    */
@@ -231,7 +231,7 @@ export class ProducerStateManager {
       return rejected(ErrorCode.INVALID_PRODUCER_EPOCH,
         `Epoch of producer ${batch.producerId} is ${batch.producerEpoch}, which is smaller than the last seen epoch ${currentEpoch}`)
     }
-    // An unknown producer (or one known without an epoch) may start at any sequence.
+    // An unknown producer (or one known without an epoch) may start at any sequence (KIP-360, Kafka ≥ 2.5).
     if (entry === undefined || currentEpoch === NO_PRODUCER_EPOCH) return null
     if (batch.producerEpoch !== currentEpoch) {
       if (firstSequence === 0) return null
