@@ -21,6 +21,7 @@
 // Not safe for concurrent mutation: the owning PartitionLog serialises writes, truncation and
 // close; reads may run alongside them and only see bytes below the `size` they started with.
 import assert from 'node:assert/strict'
+import { read as readCallback, writev as writevCallback } from 'node:fs'
 import { open, stat, unlink, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import {
@@ -91,6 +92,9 @@ export class LogSegment {
   createdMs: number
   /** Set once the handles are closed: a read failing afterwards raced a truncation, not a disk fault. */
   isClosed = false
+  /** Callback-API operations on the log's descriptor in flight (track), and who waits for none. */
+  private pendingIo = 0
+  private readonly ioWaiters: (() => void)[] = []
   private indexesLoaded: boolean
   private loadingIndexes: Promise<void> | null = null
 
@@ -229,7 +233,7 @@ export class LogSegment {
     let pending = buffers
     let written = 0
     while (written < bytes) {
-      const { bytesWritten } = await this.log.writev(pending, position + written)
+      const bytesWritten = await this.track(writevAt(this.log.fd, pending, position + written))
       assert.ok(bytesWritten > 0, 'writev made no progress')
       written += bytesWritten
       if (written < bytes) pending = skipBytes(pending, bytesWritten)
@@ -258,7 +262,7 @@ export class LogSegment {
     const buffer = allocate(length)
     let filled = 0
     while (filled < length) {
-      const { bytesRead } = await this.log.read(buffer, filled, length - filled, position + filled)
+      const bytesRead = await this.track(readAt(this.log.fd, buffer, filled, length - filled, position + filled))
       if (bytesRead === 0) break
       filled += bytesRead
     }
@@ -488,7 +492,7 @@ export class LogSegment {
       await this.onBecomeInactive()
       await this.releaseIndexHandles()
     } finally {
-      await this.log.close()
+      await this.closeLogHandle()
     }
   }
 
@@ -497,6 +501,23 @@ export class LogSegment {
     this.isClosed = true
     await this.offsetIndex.file.abandon()
     await this.timeIndex.file.abandon()
+    await this.closeLogHandle()
+  }
+
+  /**
+   * Counts a callback-API operation on the log's descriptor (writevAt, readAt) until it settles:
+   * FileHandle.close only waits for its own promise-API operations, so closeLogHandle waits for these.
+   */
+  private track<T>(operation: Promise<T>): Promise<T> {
+    this.pendingIo++
+    return operation.finally(() => {
+      this.pendingIo--
+      if (this.pendingIo === 0) for (const drained of this.ioWaiters.splice(0)) drained()
+    })
+  }
+
+  private async closeLogHandle(): Promise<void> {
+    if (this.pendingIo > 0) await new Promise<void>((resolve) => this.ioWaiters.push(resolve))
     await this.log.close()
   }
 
@@ -526,6 +547,23 @@ function skipBytes(buffers: Buffer[], bytes: number): Buffer[] {
   let left = bytes
   while (left >= buffers[index]!.length) left -= buffers[index++]!.length
   return [buffers[index]!.subarray(left), ...buffers.slice(index + 1)]
+}
+
+// The append and fetch paths use the callback API on the FileHandle's descriptor: a promise-based
+// FileHandle call costs ~3x the CPU (Node 20 allocates a stats array per request; measured 14-18 µs
+// vs 4-8 µs per submission). Safe because the log never closes a segment with I/O in flight: writes
+// run in its queue and close waits for reads (PartitionLog.waitForReads).
+
+function writevAt(fd: number, buffers: Buffer[], position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    writevCallback(fd, buffers, position, (error, bytesWritten) => (error === null ? resolve(bytesWritten) : reject(error)))
+  })
+}
+
+function readAt(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    readCallback(fd, buffer, offset, length, position, (error, bytesRead) => (error === null ? resolve(bytesRead) : reject(error)))
+  })
 }
 
 /** Size of an existing file, or null when it does not exist. */
