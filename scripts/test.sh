@@ -15,6 +15,14 @@ command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import kafka' >/dev/null 2>&1; } || missing+=(python3-kafka)
 { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1; } || missing+=(python3-confluent-kafka)
 dpkg-query -W -f='${Status}' librdkafka-dev 2>/dev/null | grep -q 'ok installed' || missing+=(librdkafka-dev)
+# Go clients (sarama, kafka-go) built offline from Debian's library sources (gcc: sarama's zstd cgo
+# binding), and Burrow with the ZooKeeper it needs.
+command -v go >/dev/null 2>&1 || missing+=(golang-go)
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+[ -d /usr/share/gocode/src/github.com/Shopify/sarama ] || missing+=(golang-github-shopify-sarama-dev)
+[ -d /usr/share/gocode/src/github.com/segmentio/kafka-go ] || missing+=(golang-github-segmentio-kafka-go-dev)
+command -v Burrow >/dev/null 2>&1 || missing+=(burrow)
+[ -f /usr/share/java/zookeeper.jar ] || missing+=(zookeeper)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
