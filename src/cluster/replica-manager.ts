@@ -4,6 +4,7 @@
 // wait in the fetch purgatory until data arrives or max wait passes.
 import type { Logger } from 'pino'
 import { ErrorCode, KafkaError } from '../protocol/errors.js'
+import { LOG_OVERHEAD, readBatchSize } from '../records/batch-header.js'
 import type { LogManager } from '../storage/log-manager.js'
 import type { LogConfig } from '../storage/log-config.js'
 import { Purgatory, type DelayedOperation } from '../util/purgatory.js'
@@ -136,15 +137,39 @@ export class ReplicaManager {
     })
   }
 
+  /**
+   * Reads every partition once, in parallel where the response budget allows, with Kafka's byte
+   * rules (ReplicaManager.readFromLog): in request order, each partition gets at most
+   * min(partitionMaxBytes, bytes left of maxBytes), and only the first non-empty partition may
+   * exceed that with its first batch (KIP-74). Reads are issued in waves of consecutive partitions
+   * whose partitionMaxBytes together fit in the bytes left; each wave's results are then cut, in
+   * order, to whole batches within what that rule allows — the same bytes a sequential read returns
+   * (the longest run of whole batches within a limit is a prefix of the run within a larger one).
+   */
   private async readAll(requests: readonly FetchPartitionRequest[], parameters: FetchParameters): Promise<FetchPartitionResult[]> {
     const results: FetchPartitionResult[] = []
     let bytesLeft = parameters.maxBytes
-    // Reads run one after another so the response byte budget and KIP-74's "first non-empty
-    // partition may exceed the limit" rule apply in request order, as in Kafka.
-    for (const request of requests) {
-      const result = await this.readPartition(request, parameters, bytesLeft, bytesLeft === parameters.maxBytes)
-      if (result.records !== null) bytesLeft = Math.max(0, bytesLeft - result.records.length)
-      results.push(result)
+    let next = 0
+    while (next < requests.length) {
+      const first = next
+      let planned = requests[next++]!.partitionMaxBytes
+      while (next < requests.length && next - first < WAVE_READS_MAX && planned + requests[next]!.partitionMaxBytes <= bytesLeft) {
+        planned += requests[next++]!.partitionMaxBytes
+      }
+      const isFirstData = bytesLeft === parameters.maxBytes
+      const wave = await Promise.all(requests.slice(first, next).map((request) => this.readPartition(request, parameters, bytesLeft, isFirstData)))
+      for (let index = 0; index < wave.length; index++) {
+        const result = wave[index]!
+        const records = result.records
+        if (records !== null && records.length > 0) {
+          // The first non-empty partition keeps what it read (minOneMessage); later ones fit the budget.
+          if (bytesLeft !== parameters.maxBytes) {
+            result.records = wholeBatchesWithin(records, Math.min(requests[first + index]!.partitionMaxBytes, bytesLeft))
+          }
+          bytesLeft = Math.max(0, bytesLeft - result.records!.length)
+        }
+        results.push(result)
+      }
     }
     return results
   }
@@ -191,6 +216,20 @@ export class ReplicaManager {
 }
 
 const EMPTY = Buffer.alloc(0)
+/** Reads one fetch has in flight at once: bounds its I/O queue (a fetch may name thousands of partitions). */
+const WAVE_READS_MAX = 64
+
+/** The longest run of whole batches at the start of `records` (whole batches) within `limit` bytes. */
+function wholeBatchesWithin(records: Buffer, limit: number): Buffer {
+  if (records.length <= limit) return records
+  let end = 0
+  while (end + LOG_OVERHEAD <= records.length) {
+    const size = readBatchSize(records, end)
+    if (end + size > limit) break
+    end += size
+  }
+  return records.subarray(0, end)
+}
 
 function totalBytes(results: readonly FetchPartitionResult[]): number {
   let bytes = 0
