@@ -2,16 +2,8 @@
 // (0 success, 1 failed operation, 2 usage error) and one line on stderr.
 import { ConfigError } from '../config/config-def.js'
 import { KafkaError } from '../protocol/errors.js'
-import { ConnectionError } from '../client/connection.js'
 import { CliError } from './cli-error.js'
-import { configsCommand } from './configs-command.js'
-import { consumeCommand } from './consume-command.js'
-import { groupsCommand } from './groups.js'
 import { processIo, write, type CliIo } from './io.js'
-import { recordsCommand } from './partitions-command.js'
-import { produceCommand } from './produce-command.js'
-import { serverCommand } from './server-command.js'
-import { topicsCommand } from './topics-command.js'
 
 export const MAIN_USAGE = `Usage: gregor <command> [options]
 
@@ -28,14 +20,18 @@ Run 'gregor <command> --help' for the options of a command. The client commands 
 against any Kafka-protocol broker.
 `
 
-const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = {
-  server: serverCommand,
-  topics: topicsCommand,
-  produce: produceCommand,
-  consume: consumeCommand,
-  groups: groupsCommand,
-  configs: configsCommand,
-  records: recordsCommand,
+type Command = (args: readonly string[], io: CliIo) => Promise<number>
+
+// Commands load on demand: `server start` never loads the client, and the client commands never
+// load the broker, which keeps start-up short.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  server: async () => (await import('./server-command.js')).serverCommand,
+  topics: async () => (await import('./topics-command.js')).topicsCommand,
+  produce: async () => (await import('./produce-command.js')).produceCommand,
+  consume: async () => (await import('./consume-command.js')).consumeCommand,
+  groups: async () => (await import('./groups.js')).groupsCommand,
+  configs: async () => (await import('./configs-command.js')).configsCommand,
+  records: async () => (await import('./partitions-command.js')).recordsCommand,
 }
 
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
@@ -48,12 +44,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     await write(io.stdout, MAIN_USAGE)
     return 0
   }
-  const run = COMMANDS[command]
-  if (run === undefined) {
+  const load = COMMANDS[command]
+  if (load === undefined) {
     await write(io.stderr, `gregor: unknown command '${command}'\n\n${MAIN_USAGE}`)
     return 2
   }
   try {
+    const run = await load()
     return await run(rest, io)
   } catch (error) {
     await write(io.stderr, `gregor ${command}: ${describeError(error)}\n`)
@@ -62,7 +59,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
 }
 
 function describeError(error: unknown): string {
-  if (error instanceof CliError || error instanceof ConfigError || error instanceof ConnectionError) return error.message
+  // ConnectionError is matched by name so this module need not load the client.
+  if (error instanceof CliError || error instanceof ConfigError || (error instanceof Error && error.name === 'ConnectionError')) {
+    return error.message
+  }
   if (error instanceof KafkaError) return error.message
   return (error as Error).stack ?? String(error)
 }
