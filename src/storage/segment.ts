@@ -283,7 +283,7 @@ export class LogSegment {
     let position = this.offsetIndex.lookup(offset).position
     for (;;) {
       if (position + BATCH_HEADER_SIZE > end) return null
-      const chunk = await this.readBytes(position, Math.min(end - position, maxBytes + slackBytes), allocate)
+      let chunk = await this.readBytes(position, Math.min(end - position, maxBytes + slackBytes), allocate)
       let start = 0
       let found = false
       while (start + BATCH_HEADER_SIZE <= chunk.length) {
@@ -299,6 +299,14 @@ export class LogSegment {
         if (start === 0) return null
         position += start
         continue
+      }
+      // The wanted batch may sit far past the index entry (batches larger than the index
+      // interval): read again from it so the answer is not short of maxBytes.
+      const wanted = Math.min(end - (position + start), maxBytes)
+      if (chunk.length - start < wanted) {
+        position += start
+        start = 0
+        chunk = await this.readBytes(position, wanted, allocate)
       }
       let taken = 0
       let cursor = start
