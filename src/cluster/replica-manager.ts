@@ -3,7 +3,7 @@
 // complete parked fetches on the same partition, and fetches that found fewer than min bytes
 // wait in the fetch purgatory until data arrives or max wait passes.
 import type { Logger } from 'pino'
-import { ErrorCode, KafkaError } from '../protocol/errors.js'
+import { ErrorCode, KafkaError, errorCodeOf } from '../protocol/errors.js'
 import { LOG_OVERHEAD, readBatchSize } from '../records/batch-header.js'
 import type { LogManager } from '../storage/log-manager.js'
 import type { LogConfig } from '../storage/log-config.js'
@@ -242,10 +242,4 @@ export function checkLeaderEpoch(partition: Partition, currentLeaderEpoch: numbe
   if (currentLeaderEpoch === -1) return
   if (currentLeaderEpoch < partition.leaderEpoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH)
   if (currentLeaderEpoch > partition.leaderEpoch) throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH)
-}
-
-export function errorCodeOf(error: unknown, log: Logger): number {
-  if (error instanceof KafkaError) return error.code
-  log.error({ err: error }, 'unexpected error, answering UNKNOWN_SERVER_ERROR')
-  return ErrorCode.UNKNOWN_SERVER_ERROR
 }

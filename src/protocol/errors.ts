@@ -191,3 +191,18 @@ export class KafkaError extends Error {
     this.code = code
   }
 }
+
+/** What errorCodeOf needs of a logger (pino's fits). */
+export interface ErrorLogger {
+  error(details: object, message: string): void
+}
+
+/**
+ * The one mapping from a thrown value to a Kafka error code: a KafkaError carries its code;
+ * anything else is a bug, logged with its context and answered UNKNOWN_SERVER_ERROR.
+ */
+export function errorCodeOf(error: unknown, log: ErrorLogger, context: object = {}): number {
+  if (error instanceof KafkaError) return error.code
+  log.error({ ...context, err: error }, 'unexpected error, answering UNKNOWN_SERVER_ERROR')
+  return ErrorCode.UNKNOWN_SERVER_ERROR
+}

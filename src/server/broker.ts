@@ -143,7 +143,8 @@ class BrokerServer implements Broker {
       producerIdExpirationCheckIntervalMs: config.producerIdExpirationCheckIntervalMs,
       logger: log,
     })
-    const recoveredUncleanShutdown = logManager.cleanShutdownDirs.size < logManager.logDirs.length
+    // Only logs that existed can have been recovered: a fresh directory recovers nothing.
+    const recoveredUncleanShutdown = [...logManager.allLogs()].some((partitionLog) => !partitionLog.openStats.hadCleanShutdown)
     const [{ HANDLER_SPECS, HANDLERS }, { startGroupCoordinator }, { LogMaintenance }] = await later
     const logMaintenance = await LogMaintenance.start(logManager, {
       retentionCheckIntervalMs: config.logRetentionCheckIntervalMs,

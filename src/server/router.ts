@@ -2,7 +2,7 @@
 // APIs: dispatch and the ApiVersions answer both read it, so the broker advertises exactly what
 // it implements. A thrown KafkaError becomes the API's error response here and only here.
 import type { Logger } from 'pino'
-import { ErrorCode, KafkaError } from '../protocol/errors.js'
+import { ErrorCode, errorCodeOf } from '../protocol/errors.js'
 import { decodeRequestHeader, encodeResponseHeader, responseHeaderIsFlexible, type RequestHeader } from '../protocol/headers.js'
 import type { ApiSpec } from '../protocol/api-spec.js'
 import { createApiVersionsResponse, encodeApiVersionsResponse } from '../protocol/messages/api-versions.js'
@@ -123,7 +123,7 @@ export class Router {
 
   private failed(ctx: RequestContext, spec: ApiSpec, handler: AnyHandler, request: unknown, error: unknown): Outcome {
     if (error instanceof CloseConnectionError) return { kind: 'close', reason: error.message }
-    return this.respond(ctx, spec, handler.errorResponse(request, this.codeOf(error, spec), ctx.apiVersion))
+    return this.respond(ctx, spec, handler.errorResponse(request, errorCodeOf(error, this.log, { api: spec.name }), ctx.apiVersion))
   }
 
   private unsupportedApiVersions(correlationId: number): Buffer[] {
@@ -137,11 +137,6 @@ export class Router {
     return finishFrame(writer)
   }
 
-  private codeOf(error: unknown, spec: ApiSpec): number {
-    if (error instanceof KafkaError) return error.code
-    this.log.error({ err: error, api: spec.name }, 'unexpected error in handler, answering UNKNOWN_SERVER_ERROR')
-    return ErrorCode.UNKNOWN_SERVER_ERROR
-  }
 }
 
 const SILENT: Outcome = { kind: 'silent' }

@@ -2,9 +2,8 @@
 // dynamic configs is computed by the handler, then validated, persisted and applied by the
 // controller (topics) or the config manager (brokers). Both answer per resource; nothing is
 // thrown past this module for a bad resource.
-import { ErrorCode, KafkaError } from '../../protocol/errors.js'
+import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/errors.js'
 import { describeTopicConfigs } from '../../config/topic-config.js'
-import { errorCodeOf } from '../../cluster/replica-manager.js'
 import {
   applyIncrementalOps, brokerConfigType, topicConfigType, type ConfigOperation,
 } from '../../cluster/config-manager.js'

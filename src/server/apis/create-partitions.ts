@@ -2,11 +2,10 @@
 // --partitions). Per topic, as Kafka: an unknown topic is UNKNOWN_TOPIC_OR_PARTITION, a count not
 // above the current one INVALID_PARTITIONS, bad manual assignments INVALID_REPLICA_ASSIGNMENT, a
 // topic named twice INVALID_REQUEST; validate_only checks everything and changes nothing.
-import { ErrorCode, KafkaError } from '../../protocol/errors.js'
+import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/errors.js'
 import {
   createCreatePartitionsResponse, type CreatePartitionsRequest, type CreatePartitionsResponse,
 } from '../../protocol/messages/create-partitions.js'
-import { errorCodeOf } from '../../cluster/replica-manager.js'
 import type { ApiHandler } from '../api-handler.js'
 
 export const createPartitions: ApiHandler<CreatePartitionsRequest, CreatePartitionsResponse> = {

@@ -3,12 +3,11 @@
 // INVALID_REPLICATION_FACTOR, bad configs INVALID_CONFIG, a topic named twice in one request
 // INVALID_REQUEST. validate_only checks everything and creates nothing. v5+ answers the
 // resulting partition count, replication factor and configs.
-import { ErrorCode, KafkaError } from '../../protocol/errors.js'
+import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/errors.js'
 import {
   createCreateTopicsResponse, type CreateTopicsRequest, type CreateTopicsResponse,
 } from '../../protocol/messages/create-topics.js'
 import { ZERO_UUID } from '../../cluster/metadata-image.js'
-import { errorCodeOf } from '../../cluster/replica-manager.js'
 import type { ApiHandler, RequestContext } from '../api-handler.js'
 import { describeTopicConfigs } from '../../config/topic-config.js'
 
@@ -48,10 +47,12 @@ async function createOne(ctx: RequestContext, topic: RequestTopic, validateOnly:
       if (entry.value === null) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${entry.name}`)
       configs[entry.name] = entry.value
     }
+    // -1 means the broker's default, unless explicit assignments are given (then both must be -1).
+    const usesDefaults = topic.assignments.length === 0
     const creation = {
       name: topic.name,
-      numPartitions: topic.assignments.length > 0 ? topic.numPartitions : topic.numPartitions === -1 ? config.numPartitions : topic.numPartitions,
-      replicationFactor: topic.assignments.length > 0 ? topic.replicationFactor : topic.replicationFactor === -1 ? config.defaultReplicationFactor : topic.replicationFactor,
+      numPartitions: usesDefaults && topic.numPartitions === -1 ? config.numPartitions : topic.numPartitions,
+      replicationFactor: usesDefaults && topic.replicationFactor === -1 ? config.defaultReplicationFactor : topic.replicationFactor,
       assignments: topic.assignments.map((entry) => ({ partitionIndex: entry.partitionIndex, brokerIds: entry.brokerIds })),
       configs,
     }

@@ -4,11 +4,10 @@
 // POLICY_VIOLATION; the answer is the new low watermark. Segments wholly below it are deleted at
 // once (storage/retention.ts) and the log-start-offset checkpoint is rewritten. With a single
 // replica there is nothing to wait for, so timeoutMs is not used.
-import { ErrorCode, KafkaError } from '../../protocol/errors.js'
+import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/errors.js'
 import {
   createDeleteRecordsResponse, type DeleteRecordsRequest, type DeleteRecordsResponse,
 } from '../../protocol/messages/delete-records.js'
-import { errorCodeOf } from '../../cluster/replica-manager.js'
 import { deleteRecordsBefore } from '../../storage/retention.js'
 import type { ApiHandler, RequestContext } from '../api-handler.js'
 

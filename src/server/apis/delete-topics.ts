@@ -2,12 +2,11 @@
 // topics get UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID by id); delete.topic.enable=false gets
 // TOPIC_DELETION_DISABLED; internal topics cannot be deleted (INVALID_REQUEST... Kafka answers
 // TOPIC_AUTHORIZATION_FAILED only under an authorizer, so we answer INVALID_TOPIC_EXCEPTION).
-import { ErrorCode, KafkaError } from '../../protocol/errors.js'
+import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/errors.js'
 import {
   createDeleteTopicsResponse, type DeleteTopicsRequest, type DeleteTopicsResponse,
 } from '../../protocol/messages/delete-topics.js'
 import { ZERO_UUID } from '../../cluster/metadata-image.js'
-import { errorCodeOf } from '../../cluster/replica-manager.js'
 import { isInternalTopic } from '../../cluster/topic-names.js'
 import type { ApiHandler, RequestContext } from '../api-handler.js'
 

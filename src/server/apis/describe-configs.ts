@@ -4,13 +4,12 @@
 // with their sources. A broker resource named "" describes the cluster-wide dynamic defaults that
 // are set; another broker's id is INVALID_REQUEST, as Kafka. Broker loggers (type 8) answer an
 // empty list (no per-logger levels here).
-import { ErrorCode, KafkaError } from '../../protocol/errors.js'
+import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/errors.js'
 import {
   createDescribeConfigsResponse, type DescribeConfigsRequest, type DescribeConfigsResponse,
 } from '../../protocol/messages/describe-configs.js'
 import { ConfigSource, describeBrokerConfigs, type DescribedConfig } from '../../config/server-config.js'
 import { describeTopicConfigs } from '../../config/topic-config.js'
-import { errorCodeOf } from '../../cluster/replica-manager.js'
 import type { ApiHandler, RequestContext } from '../api-handler.js'
 
 type Result = DescribeConfigsResponse['results'][number]

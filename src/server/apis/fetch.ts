@@ -160,10 +160,10 @@ function applyIncrementalChanges(
   const all: Wanted[] = []
   for (const partition of session.partitions.values()) {
     const entry = partition as Wanted
-    // A topic deleted since the session started answers UNKNOWN_TOPIC_OR_PARTITION.
-    if (ctx.broker.metadata.topics.get(entry.topic) === undefined && entry.errorCode === ErrorCode.NONE) {
-      entry.errorCode = usesTopicIds ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
-    }
+    // Resolved against the current metadata on every request: a topic deleted since the session
+    // started answers an error, and one created since is served.
+    const isKnown = ctx.broker.metadata.topics.has(entry.topic)
+    entry.errorCode = isKnown ? ErrorCode.NONE : usesTopicIds ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
     all.push(entry)
   }
   return all

@@ -3,11 +3,11 @@
 // with the largest timestamp (KIP-734), -4 earliest local (= earliest: no tiered storage), -5
 // latest tiered (no tiered storage: offset -1). Otherwise the first offset whose timestamp is at
 // or after the one asked, below the high watermark; none gives offset -1 and timestamp -1.
-import { ErrorCode, KafkaError } from '../../protocol/errors.js'
+import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/errors.js'
 import {
   createListOffsetsResponse, type ListOffsetsRequest, type ListOffsetsResponse,
 } from '../../protocol/messages/list-offsets.js'
-import { READ_COMMITTED, checkLeaderEpoch, errorCodeOf } from '../../cluster/replica-manager.js'
+import { READ_COMMITTED, checkLeaderEpoch } from '../../cluster/replica-manager.js'
 import type { ApiHandler, RequestContext } from '../api-handler.js'
 
 type ResponsePartition = ListOffsetsResponse['topics'][number]['partitions'][number]

@@ -2,14 +2,13 @@
 // topics are auto-created when auto.create.topics.enable is on and (v4+) the client allows it;
 // unlike Kafka, the answer already carries the new topic's leaders (creation is synchronous on
 // a single broker), so clients need no retry. v10+ may name topics by id.
-import type { TopicImage } from '../../cluster/metadata-image.js'
+import { ZERO_UUID, type TopicImage } from '../../cluster/metadata-image.js'
 import { isInternalTopic, topicNameProblem } from '../../cluster/topic-names.js'
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import {
   createMetadataResponse, type MetadataRequest, type MetadataResponse,
 } from '../../protocol/messages/metadata.js'
 import type { ApiHandler, RequestContext } from '../api-handler.js'
-import { ZERO_UUID } from '../../cluster/metadata-image.js'
 
 type ResponseTopic = MetadataResponse['topics'][number]
 

@@ -8,11 +8,10 @@
 // NONE with its original offsets (never DUPLICATE_SEQUENCE_NUMBER), a gap OUT_OF_ORDER_SEQUENCE_NUMBER,
 // a fenced epoch INVALID_PRODUCER_EPOCH, as Kafka 4.
 // Deviation: transactional produce is not supported yet (no transaction coordinator).
-import { ErrorCode, KafkaError } from '../../protocol/errors.js'
+import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/errors.js'
 import {
   createProduceResponse, type ProduceRequest, type ProduceResponse,
 } from '../../protocol/messages/produce.js'
-import { errorCodeOf } from '../../cluster/replica-manager.js'
 import { CloseConnectionError, type ApiHandler, type RequestContext } from '../api-handler.js'
 
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number]
