@@ -33,3 +33,16 @@ export async function pollUntil<T>(
     await delay(intervalMs)
   }
 }
+
+/** `work`, or an error naming `label` once `timeoutMs` passes first (the work itself is not cancelled). */
+export async function withDeadline<T>(label: string, work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${label}: not done within ${timeoutMs} ms`)), timeoutMs)
+  })
+  try {
+    return await Promise.race([work, deadline])
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js'
 import { kcatMetadata, kcatProduce } from '../helpers/kcat.js'
-import { pollUntil } from '../helpers/poll.js'
+import { pollUntil, withDeadline } from '../helpers/poll.js'
 import { killTracked } from '../helpers/processes.js'
 import {
   freePort, startBurrow, startListOffsetsShim, startZooKeeper, type Burrow, type BurrowLogEntry, type ListOffsetsShim, type ZooKeeper,
@@ -38,7 +38,7 @@ interface TopicDetail { offsets: number[] }
 interface LagPartition { topic: string; partition: number; current_lag: number; end: { offset: number } | null }
 interface LagStatus { status: { totallag: number; partition_count: number; partitions: LagPartition[] } }
 
-describe('Burrow 1.2.1 interop', { timeout: 180_000 }, () => {
+describe('Burrow 1.2.1 interop', () => {
   let zookeeper: ZooKeeper | undefined
   let direct: BrokerProcess
   let behindShim: BrokerProcess
@@ -57,7 +57,7 @@ describe('Burrow 1.2.1 interop', { timeout: 180_000 }, () => {
         message: `${groupId} committed ${count / 2} on both partitions`,
       })
     } finally {
-      await member.stop()
+      await withDeadline(`${groupId}: the kafkajs member leaving`, member.stop(), 30_000)
     }
   }
 
@@ -66,27 +66,27 @@ describe('Burrow 1.2.1 interop', { timeout: 180_000 }, () => {
     const shimPort = await freePort()
     let zk: ZooKeeper
     ;[sarama, zk, direct, behindShim, shim] = await Promise.all([
-      buildGoProgram('sarama'),
-      startZooKeeper(),
-      startBrokerProcess({ overrides: BROKER_OVERRIDES }),
+      withDeadline('building the sarama program', buildGoProgram('sarama'), 120_000),
+      withDeadline('starting ZooKeeper', startZooKeeper(), 40_000),
+      withDeadline('starting the direct broker', startBrokerProcess({ overrides: BROKER_OVERRIDES }), 30_000),
       // Clients reach this broker only through the shim: it advertises the shim's port.
-      startBrokerProcess({
+      withDeadline('starting the broker behind the shim', startBrokerProcess({
         overrides: {
           ...BROKER_OVERRIDES,
           listeners: `PLAINTEXT://127.0.0.1:${brokerPort}`,
           'advertised.listeners': `PLAINTEXT://127.0.0.1:${shimPort}`,
         },
-      }),
+      }), 30_000),
       startListOffsetsShim(brokerPort, shimPort),
     ])
     zookeeper = zk
-    await Promise.all([createTopic(direct.bootstrap, DIRECT_TOPIC, 2), createTopic(behindShim.bootstrap, SHIM_TOPIC, 2)])
-    await Promise.all([
+    await withDeadline('creating the topics', Promise.all([createTopic(direct.bootstrap, DIRECT_TOPIC, 2), createTopic(behindShim.bootstrap, SHIM_TOPIC, 2)]), 30_000)
+    await withDeadline('producing the first records', Promise.all([
       produceValues(direct.bootstrap, DIRECT_TOPIC, 2, 'd', 20),
       produceValues(behindShim.bootstrap, SHIM_TOPIC, 2, 's', 20),
-    ])
-    burrow = await startBurrow(zk, [{ name: 'direct', bootstrap: direct.bootstrap }, { name: 'shim', bootstrap: behindShim.bootstrap }])
-  })
+    ]), 30_000)
+    burrow = await withDeadline('starting Burrow', startBurrow(zk, [{ name: 'direct', bootstrap: direct.bootstrap }, { name: 'shim', bootstrap: behindShim.bootstrap }]), 40_000)
+  }, { timeout: 200_000 })
   after(async () => {
     const burrowExit = await burrow?.stop()
     await zookeeper?.stop()
@@ -95,13 +95,13 @@ describe('Burrow 1.2.1 interop', { timeout: 180_000 }, () => {
     await behindShim?.stop()
     await killTracked()
     if (burrow !== undefined) assert.equal(burrowExit, 0, 'Burrow shut down cleanly on SIGTERM')
-  })
+  }, { timeout: 60_000 })
 
   const entries = (cluster: string, msg: string): BurrowLogEntry[] => burrow!.log().filter((e) => e.name === cluster && e.msg === msg)
   const decodedCommits = (cluster: string, group: string) =>
     entries(cluster, 'consumer offset').filter((e) => e.group === group).map((e) => [e.topic, e.partition, e.offset])
 
-  test('directly against Gregor: the cluster is listed and every offset commit in __consumer_offsets decodes, but ListOffsets v0 is refused, so no topic, group or lag appears', async () => {
+  test('directly against Gregor: the cluster is listed and every offset commit in __consumer_offsets decodes, but ListOffsets v0 is refused, so no topic, group or lag appears', { timeout: 120_000 }, async () => {
     const clusters = await burrow!.get<{ clusters: string[] }>('/v3/kafka')
     assert.deepEqual(clusters.clusters.sort(), ['direct', 'shim'])
     const detail = await burrow!.get<{ module: { servers: string[] } }>('/v3/kafka/direct')
@@ -145,7 +145,7 @@ describe('Burrow 1.2.1 interop', { timeout: 180_000 }, () => {
     assert.equal((await kcatMetadata(direct.bootstrap, DIRECT_TOPIC)).topics[0]?.partitions.length, 2)
   })
 
-  test('through the ListOffsets v0 shim: Burrow lists the topic and both groups, and its lag is produced minus committed', async () => {
+  test('through the ListOffsets v0 shim: Burrow lists the topic and both groups, and its lag is produced minus committed', { timeout: 120_000 }, async () => {
     // Burrow keeps commits only for partitions whose end offsets it knows: wait for those first.
     const topicDetail = await pollUntil(async () => {
       const topics = (await burrow!.get<{ topics: string[] }>('/v3/kafka/shim/topic')).topics

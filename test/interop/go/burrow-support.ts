@@ -115,6 +115,7 @@ export interface BurrowLogEntry {
 
 const KEPT_MESSAGES = new Set(['consumer offset', 'failed to decode', 'error in OffsetResponse', 'dropped', 'consume error', 'failed to consume partition', 'starting consumers'])
 const KEPT_MAX = 20_000
+const HTTP_TIMEOUT_MS = 5_000
 
 export interface Burrow extends ManagedProcess {
   readonly url: string
@@ -174,7 +175,9 @@ export async function startBurrow(zookeeper: ZooKeeper, clusters: readonly Burro
     ...process,
     url,
     async get<T>(apiPath: string): Promise<T> {
-      const response = await fetch(url + apiPath)
+      // Burrow's handlers wait on its storage module without a deadline; a stuck Burrow must fail
+      // the poll that asked, not hang the test file.
+      const response = await fetch(url + apiPath, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) })
       const body = (await response.json()) as T & { error?: boolean; message?: string }
       if (!response.ok || body.error === true) throw new Error(`GET ${apiPath}: ${response.status} ${body.message ?? ''}`)
       return body
