@@ -7,6 +7,7 @@ import type { MetadataImage } from '../cluster/metadata-image.js'
 import type { ReplicaManager } from '../cluster/replica-manager.js'
 import type { ServerConfig } from '../config/server-config.js'
 import type { GroupCoordinator } from '../coordinators/group/group-coordinator.js'
+import type { OffsetsTopic } from '../coordinators/group/startup.js'
 import type { ProducerIdManager } from '../coordinators/producer-id-manager.js'
 import type { LogManager } from '../storage/log-manager.js'
 import type { BufferPool } from '../util/buffer-pool.js'
@@ -28,6 +29,8 @@ export interface BrokerContext {
   readonly logManager: LogManager
   /** Consumer groups and committed offsets (coordinators/group). */
   readonly groupCoordinator: GroupCoordinator
+  /** __consumer_offsets, created on the first FindCoordinator for a group (coordinators/group/startup.ts). */
+  readonly offsetsTopic: OffsetsTopic
   /** Producer ids for InitProducerId (coordinators/producer-id-manager.ts). */
   readonly producerIdManager: ProducerIdManager
   /** Slabs that fetch reads are carved from, reused once the response is written (util/buffer-pool.ts). */

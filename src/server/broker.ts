@@ -171,14 +171,15 @@ class BrokerServer implements Broker {
     configManager.onBrokerConfigsChanged(() => controller.reapplyLogConfigs())
     configManager.onBrokerConfigsChanged(() => logManager.setProducerIdExpirationMs(Number(configManager.brokerValue('producer.id.expiration.ms'))))
     await checkMetaProperties(config.logDirs, brokerId, controller.clusterId)
-    // Group coordinator: creates __consumer_offsets if needed and loads it in the background.
-    const groupCoordinator = await startGroupCoordinator(config, controller, replicaManager, brokerId, clock, log)
+    // Group coordinator: loads an existing __consumer_offsets in the background; a missing one is
+    // created on the first FindCoordinator.
+    const { groupCoordinator, offsetsTopic } = startGroupCoordinator(config, controller, replicaManager, brokerId, clock, log)
     const router = new Router(HANDLERS, HANDLER_SPECS, log)
     const context: BrokerContext = {
       brokerId, config, clock, controller, metadata: controller.image, replicaManager,
       fetchSessions: new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots), configManager, logManager,
       fetchBuffers: new BufferPool(FETCH_SLAB_BYTES, FETCH_SLABS_MAX),
-      groupCoordinator, producerIdManager: new ProducerIdManager(store, brokerId), advertisedApis: router.advertised, log,
+      groupCoordinator, offsetsTopic, producerIdManager: new ProducerIdManager(store, brokerId), advertisedApis: router.advertised, log,
     }
     const broker = new BrokerServer(config, log, context, router, logManager, store, recoveredUncleanShutdown)
     broker.logMaintenance = logMaintenance
@@ -245,6 +246,7 @@ class BrokerServer implements Broker {
     this.context.replicaManager.shutdown()
     // Parked JoinGroup/SyncGroup get NOT_COORDINATOR before the connections end; no appends after.
     this.context.groupCoordinator.shutdown()
+    await this.context.offsetsTopic.close()
     for (const connection of this.connections) connection.end()
     await this.logMaintenance?.stop()
     await this.logManager.shutdown()

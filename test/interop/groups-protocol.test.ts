@@ -22,6 +22,7 @@ import type { OffsetFetchRequest, OffsetFetchResponse } from '../../src/protocol
 import type { SyncGroupRequest, SyncGroupResponse } from '../../src/protocol/messages/sync-group.js'
 import { Writer } from '../../src/protocol/writer.js'
 import { startInProcessBroker, type InProcessBroker } from '../helpers/broker-in-process.js'
+import { pollUntil } from '../helpers/poll.js'
 import { WireClient, createRequest } from '../helpers/wire-client.js'
 import { createTopic } from './groups-support.js'
 
@@ -45,6 +46,13 @@ describe('group coordinator APIs on the wire', { timeout: 60_000 }, () => {
   before(async () => {
     broker = await startInProcessBroker({ config: { 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 500 } })
     await createTopic(broker.bootstrap, TOPIC, 2)
+    // The first FindCoordinator creates __consumer_offsets (answering COORDINATOR_NOT_AVAILABLE
+    // until it is loaded); the raw requests below go straight to the coordinator.
+    const client = await connect()
+    const find = createRequest<FindCoordinatorRequest>(API.FindCoordinator)
+    find.key = 'any-group'
+    await pollUntil(async () => (await client.request<FindCoordinatorResponse>(API.FindCoordinator, 3, find)).errorCode === ErrorCode.NONE,
+      { message: 'FindCoordinator answers' })
   })
   after(async () => {
     for (const client of clients) client.close()

@@ -22,6 +22,7 @@
 // Sessions: a member that neither heartbeats nor takes part in a rebalance within
 // session.timeout.ms is removed. Long polls (JoinGroup, SyncGroup) are promises settled by these
 // transitions; every deadline goes through the injected Scheduler, so tests drive time by hand.
+import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { GroupMetadataValue } from '../../protocol/internal/group-metadata-value.js'
@@ -209,14 +210,28 @@ export class GroupCoordinator {
   private expirationTask: ScheduledTask | null = null
   private readonly config: GroupCoordinatorConfig
   private readonly log: Logger
+  /** Partitions of __consumer_offsets that placement hashes over. */
+  private partitionCount: number
 
   constructor(private readonly deps: GroupCoordinatorDeps) {
     this.config = deps.config
     this.log = deps.log
+    this.partitionCount = deps.config.offsetsTopicNumPartitions
   }
 
   partitionFor(groupId: string): number {
-    return partitionForGroup(groupId, this.config.offsetsTopicNumPartitions)
+    return partitionForGroup(groupId, this.partitionCount)
+  }
+
+  /**
+   * Places groups by the topic's actual partition count (it may have been created with another
+   * offsets.topic.num.partitions). Only before any partition is loaded: placement never changes
+   * under a loaded group.
+   */
+  usePartitionCount(count: number): void {
+    assert.ok(Number.isInteger(count) && count > 0, `partition count ${count} is positive`)
+    assert.equal(this.partitions.size, 0, 'no __consumer_offsets partition is loaded yet')
+    this.partitionCount = count
   }
 
   private isLoading(): boolean {

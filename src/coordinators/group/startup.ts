@@ -1,8 +1,12 @@
-// Brings up the group coordinator of a broker: makes sure __consumer_offsets exists (Kafka creates
-// it on the first FindCoordinator; Gregor at start-up, so a coordinator is there before the first
-// client asks), then loads the partitions this broker leads, one after another in the background
-// (their groups answer COORDINATOR_LOAD_IN_PROGRESS until loaded; sequential loads bound memory to
-// one offsets.load.buffer.size read).
+// Brings up the group coordinator of a broker and the __consumer_offsets topic it lives in.
+//
+// As Kafka, the topic is created on demand: the first FindCoordinator for a group starts creating
+// it and, like every FindCoordinator until the topic exists and this broker's partitions of it are
+// loaded, answers COORDINATOR_NOT_AVAILABLE (clients retry it). Creating it at start-up instead
+// would cost every broker start ~50 ms for 50 partitions that a broker without groups never uses.
+// A topic already on disk at start-up is loaded in the background: its partitions, one after
+// another (sequential loads bound memory to one offsets.load.buffer.size read), and requests for
+// the groups of a partition not loaded yet get COORDINATOR_LOAD_IN_PROGRESS.
 //
 // The topic: offsets.topic.num.partitions partitions, cleanup.policy=compact,
 // segment.bytes=offsets.topic.segment.bytes, compression.type=producer, as Kafka creates it.
@@ -13,43 +17,115 @@
 // later (Kafka reads it back the same way), so groups never move when the setting changes.
 import type { Logger } from 'pino'
 import type { Controller } from '../../cluster/controller.js'
+import type { TopicImage } from '../../cluster/metadata-image.js'
 import type { ReplicaManager } from '../../cluster/replica-manager.js'
 import { GROUP_METADATA_TOPIC } from '../../cluster/topic-names.js'
 import type { ServerConfig } from '../../config/server-config.js'
+import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import type { Clock } from '../../util/clock.js'
 import { GroupCoordinator, groupCoordinatorConfig } from './group-coordinator.js'
 import { ReplicaOffsetsStore } from './replica-offsets-store.js'
 import { systemScheduler, type Scheduler } from './scheduler.js'
 
-export async function startGroupCoordinator(
+export interface GroupCoordinatorStartup {
+  readonly groupCoordinator: GroupCoordinator
+  readonly offsetsTopic: OffsetsTopic
+}
+
+export function startGroupCoordinator(
   config: ServerConfig, controller: Controller, replicaManager: ReplicaManager, brokerId: number, clock: Clock, log: Logger,
   scheduler: Scheduler = systemScheduler,
-): Promise<GroupCoordinator> {
-  let topic = controller.image.topics.get(GROUP_METADATA_TOPIC)
-  if (topic === undefined) {
-    const liveBrokers = Math.max(1, controller.image.brokers.length)
-    topic = await controller.createTopic({
-      name: GROUP_METADATA_TOPIC,
-      numPartitions: config.offsetsTopicNumPartitions,
-      replicationFactor: Math.min(config.offsetsTopicReplicationFactor, liveBrokers),
-      assignments: [],
-      configs: {
-        'cleanup.policy': 'compact',
-        'segment.bytes': String(config.offsetsTopicSegmentBytes),
-        'compression.type': 'producer',
-      },
-    })
-  }
-  const coordinator = new GroupCoordinator({
-    config: { ...groupCoordinatorConfig(config), offsetsTopicNumPartitions: topic.partitions.length },
+): GroupCoordinatorStartup {
+  const groupCoordinator = new GroupCoordinator({
+    config: groupCoordinatorConfig(config),
     store: new ReplicaOffsetsStore(replicaManager, config.offsetsLoadBufferSize),
     clock,
     scheduler,
     log: log.child({ component: 'group-coordinator' }),
   })
-  coordinator.startup()
-  const led = topic.partitions.filter((state) => state.leader === brokerId).map((state) => state.partition)
-  // onElection never rejects (a failed load is logged), so the chain needs no handler.
-  void led.reduce((previous, partition) => previous.then(() => coordinator.onElection(partition)), Promise.resolve())
-  return coordinator
+  groupCoordinator.startup()
+  const offsetsTopic = new OffsetsTopic(config, controller, groupCoordinator, brokerId, log)
+  const existing = controller.image.topics.get(GROUP_METADATA_TOPIC)
+  // loadPartitions never rejects (a failed load is logged), so the chain needs no handler.
+  if (existing !== undefined) void offsetsTopic.adopt(existing)
+  return { groupCoordinator, offsetsTopic }
+}
+
+/** __consumer_offsets as the group coordinator sees it: absent, being created, or there. */
+export class OffsetsTopic {
+  private available = false
+  /** Creation in flight (at most one); null when none is. */
+  private creating: Promise<void> | null = null
+  private closed = false
+
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly controller: Controller,
+    private readonly coordinator: GroupCoordinator,
+    private readonly brokerId: number,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * FindCoordinator's question: may clients be sent to the coordinators? False until the topic
+   * exists (when it does not, this starts creating it) and, for a topic created here, until this
+   * broker's partitions of it are loaded.
+   */
+  ensureAvailable(): boolean {
+    if (this.available || this.closed) return this.available
+    this.creating ??= this.create().finally(() => {
+      this.creating = null
+    })
+    return false
+  }
+
+  /** Waits for a creation in flight; afterwards nothing creates the topic. */
+  async close(): Promise<void> {
+    this.closed = true
+    await this.creating
+  }
+
+  /** Takes the topic as it is: placement by its partition count, this broker's partitions loaded. */
+  adopt(topic: TopicImage): Promise<void> {
+    this.coordinator.usePartitionCount(topic.partitions.length)
+    this.available = true
+    return this.loadPartitions(topic)
+  }
+
+  private async create(): Promise<void> {
+    try {
+      let topic = this.controller.image.topics.get(GROUP_METADATA_TOPIC)
+      if (topic === undefined) {
+        const liveBrokers = Math.max(1, this.controller.image.brokers.length)
+        topic = await this.controller.createTopic({
+          name: GROUP_METADATA_TOPIC,
+          numPartitions: this.config.offsetsTopicNumPartitions,
+          replicationFactor: Math.min(this.config.offsetsTopicReplicationFactor, liveBrokers),
+          assignments: [],
+          configs: {
+            'cleanup.policy': 'compact',
+            'segment.bytes': String(this.config.offsetsTopicSegmentBytes),
+            'compression.type': 'producer',
+          },
+        }).catch((error: unknown) => {
+          // Created meanwhile through CreateTopics: use that one.
+          const created = this.controller.image.topics.get(GROUP_METADATA_TOPIC)
+          if (error instanceof KafkaError && error.code === ErrorCode.TOPIC_ALREADY_EXISTS && created !== undefined) return created
+          throw error
+        })
+      }
+      if (this.closed) return
+      this.coordinator.usePartitionCount(topic.partitions.length)
+      await this.loadPartitions(topic)
+      this.available = true
+    } catch (error) {
+      // The next FindCoordinator tries again.
+      this.log.error({ err: error }, `creating ${GROUP_METADATA_TOPIC} failed`)
+    }
+  }
+
+  private async loadPartitions(topic: TopicImage): Promise<void> {
+    const led = topic.partitions.filter((state) => state.leader === this.brokerId).map((state) => state.partition)
+    for (const partition of led) await this.coordinator.onElection(partition)
+  }
 }

@@ -1,6 +1,8 @@
 // FindCoordinator (key 10), v0-6 (v0 must stay advertised: librdkafka < 2.11 only enables its
 // group consumer when FindCoordinator ∋ 0). v4+ batches keys (KIP-699). A group's coordinator is
 // the leader of partition abs(hash(groupId)) % offsets.topic.num.partitions of __consumer_offsets.
+// As in Kafka, the first group lookup creates __consumer_offsets; until it exists and this broker's
+// partitions of it are loaded, group lookups answer COORDINATOR_NOT_AVAILABLE (clients retry).
 // Deviation: there is no transaction coordinator yet, so transactional ids get COORDINATOR_NOT_AVAILABLE.
 import { GROUP_METADATA_TOPIC } from '../../cluster/topic-names.js'
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
@@ -47,6 +49,7 @@ export const findCoordinator: ApiHandler<FindCoordinatorRequest, FindCoordinator
 
 function lookup(ctx: RequestContext, keyType: number, key: string): Coordinator {
   if (keyType !== GROUP_KEY_TYPE) return notFound(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+  if (!ctx.broker.offsetsTopic.ensureAvailable()) return notFound(ErrorCode.COORDINATOR_NOT_AVAILABLE)
   const partition = ctx.broker.groupCoordinator.partitionFor(key)
   const state = ctx.broker.metadata.topics.get(GROUP_METADATA_TOPIC)?.partitions[partition]
   const broker = state === undefined || state.leader === -1 ? undefined : ctx.broker.metadata.broker(state.leader)
