@@ -34,18 +34,26 @@ const SHIM_TOPIC = 'burrow-shim'
  */
 const BROKER_OVERRIDES = { ...FAST_GROUP_OVERRIDES, 'offsets.topic.num.partitions': '4' }
 
+/** Awaits every part (each bounded by its own deadline); fails naming the parts that failed. */
+async function startAll(parts: Record<string, Promise<void>>): Promise<void> {
+  const labels = Object.keys(parts)
+  const outcomes = await Promise.allSettled(Object.values(parts))
+  const failures = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [`${labels[i]}: ${(outcome.reason as Error).message}`] : []))
+  if (failures.length > 0) throw new Error(failures.join('\n'))
+}
+
 interface TopicDetail { offsets: number[] }
 interface LagPartition { topic: string; partition: number; current_lag: number; end: { offset: number } | null }
 interface LagStatus { status: { totallag: number; partition_count: number; partitions: LagPartition[] } }
 
 describe('Burrow 1.2.1 interop', () => {
   let zookeeper: ZooKeeper | undefined
-  let direct: BrokerProcess
-  let behindShim: BrokerProcess
+  let direct!: BrokerProcess
+  let behindShim!: BrokerProcess
   let brokerPort: number
   let shim: ListOffsetsShim | undefined
   let burrow: Burrow | undefined
-  let sarama: string
+  let sarama = ''
 
   /** Everything a kafkajs group needs to consume `topic` once and commit it all, then leave. */
   async function consumeAndCommitAll(bootstrap: string, host: string, port: number, groupId: string, topic: string, count: number): Promise<void> {
@@ -64,28 +72,27 @@ describe('Burrow 1.2.1 interop', () => {
   before(async () => {
     brokerPort = await freePort()
     const shimPort = await freePort()
-    let zk: ZooKeeper
-    ;[sarama, zk, direct, behindShim, shim] = await Promise.all([
-      withDeadline('building the sarama program', buildGoProgram('sarama'), 120_000),
-      withDeadline('starting ZooKeeper', startZooKeeper(), 40_000),
-      withDeadline('starting the direct broker', startBrokerProcess({ overrides: BROKER_OVERRIDES }), 30_000),
+    // Each part is kept as soon as it is up, so that after() stops it even when another part failed.
+    await startAll({
+      'building the sarama program': buildGoProgram('sarama').then((built) => { sarama = built }),
+      'starting ZooKeeper': startZooKeeper().then((started) => { zookeeper = started }),
+      'starting the direct broker': startBrokerProcess({ overrides: BROKER_OVERRIDES }).then((started) => { direct = started }),
       // Clients reach this broker only through the shim: it advertises the shim's port.
-      withDeadline('starting the broker behind the shim', startBrokerProcess({
+      'starting the broker behind the shim': startBrokerProcess({
         overrides: {
           ...BROKER_OVERRIDES,
           listeners: `PLAINTEXT://127.0.0.1:${brokerPort}`,
           'advertised.listeners': `PLAINTEXT://127.0.0.1:${shimPort}`,
         },
-      }), 30_000),
-      startListOffsetsShim(brokerPort, shimPort),
-    ])
-    zookeeper = zk
+      }).then((started) => { behindShim = started }),
+      'starting the ListOffsets shim': startListOffsetsShim(brokerPort, shimPort).then((started) => { shim = started }),
+    })
     await withDeadline('creating the topics', Promise.all([createTopic(direct.bootstrap, DIRECT_TOPIC, 2), createTopic(behindShim.bootstrap, SHIM_TOPIC, 2)]), 30_000)
     await withDeadline('producing the first records', Promise.all([
       produceValues(direct.bootstrap, DIRECT_TOPIC, 2, 'd', 20),
       produceValues(behindShim.bootstrap, SHIM_TOPIC, 2, 's', 20),
     ]), 30_000)
-    burrow = await withDeadline('starting Burrow', startBurrow(zk, [{ name: 'direct', bootstrap: direct.bootstrap }, { name: 'shim', bootstrap: behindShim.bootstrap }]), 40_000)
+    burrow = await withDeadline('starting Burrow', startBurrow(zookeeper!, [{ name: 'direct', bootstrap: direct.bootstrap }, { name: 'shim', bootstrap: behindShim.bootstrap }]), 40_000)
   }, { timeout: 200_000 })
   after(async () => {
     const burrowExit = await burrow?.stop()

@@ -6,7 +6,7 @@
 // a version Kafka 4 removed; the proxy stands in for a broker that still serves v0, so that the
 // rest of Burrow (the __consumer_offsets decoder, the lag arithmetic) can be checked against Gregor.
 import { once } from 'node:events'
-import { writeFile, mkdir } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import path from 'node:path'
 import { decodeRequestHeader } from '../../../src/protocol/headers.js'
@@ -19,16 +19,31 @@ import { pollUntil } from '../../helpers/poll.js'
 import { CapturedText, exitOf, signalChild, spawnTracked } from '../../helpers/processes.js'
 import { tmpDir } from '../../helpers/tmp-dir.js'
 
-/** A port that was free a moment ago (for servers that cannot report the port they bound). */
+/**
+ * A port that was free a moment ago, for servers that cannot report the port they bound. It is
+ * taken below the kernel's ephemeral range: a port from there (what listen(0) hands out) can be
+ * taken meanwhile by any outgoing connection of a test running alongside, and ZooKeeper then fails
+ * to bind and never serves.
+ */
 export async function freePort(): Promise<number> {
+  const ephemeralStart = Number((await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).split(/\s+/)[0])
+  const low = 10_000
+  const high = Math.max(low + 1000, ephemeralStart) - 1
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low))
+    if (await canListen(port)) return port
+  }
+  throw new Error(`no free port in ${low}-${high}`)
+}
+
+async function canListen(port: number): Promise<boolean> {
   const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
+  const listening = once(server, 'listening').then(() => true, () => false)
+  server.listen(port, '127.0.0.1')
+  if (!(await listening)) return false
   server.close()
   await once(server, 'close')
-  if (typeof address !== 'object' || address === null) throw new Error('no port')
-  return address.port
+  return true
 }
 
 export interface ManagedProcess {
@@ -53,15 +68,19 @@ function managed(child: ReturnType<typeof spawnTracked>): ManagedProcess {
 
 // ------------------------------------------------------------------ ZooKeeper
 
+const FOUR_LETTER_WORD_TIMEOUT_MS = 2_000
+
 export interface ZooKeeper extends ManagedProcess {
   readonly connect: string
 }
 
-/** One four-letter-word command over TCP; resolves with the reply ('' when the server is not up). */
+/** One four-letter-word command over TCP; resolves with the reply ('' when the server is not up or stays silent). */
 function fourLetterWord(port: number, command: string): Promise<string> {
   return new Promise((resolve) => {
     let reply = ''
     const socket = createConnection({ host: '127.0.0.1', port }, () => socket.end(command))
+    // A server that accepts but never answers (or a port someone else took) must not stall the poll.
+    socket.setTimeout(FOUR_LETTER_WORD_TIMEOUT_MS, () => socket.destroy())
     socket.setEncoding('utf8').on('data', (chunk: string) => (reply += chunk))
     socket.on('close', () => resolve(reply))
     socket.on('error', () => resolve(''))
@@ -93,7 +112,7 @@ export async function startZooKeeper(): Promise<ZooKeeper> {
     }, { timeoutMs: 30_000, intervalMs: 50, message: 'ZooKeeper serving' })
   } catch (error) {
     await process.stop()
-    throw error
+    throw new Error(`${(error as Error).message}; ZooKeeper's output: ${output.toString().slice(-4000)}`, { cause: error })
   }
   return { ...process, connect: `127.0.0.1:${port}` }
 }
@@ -192,7 +211,7 @@ export async function startBurrow(zookeeper: ZooKeeper, clusters: readonly Burro
     }, { timeoutMs: 20_000, intervalMs: 50, message: 'Burrow serving its HTTP API' })
   } catch (error) {
     await process.stop()
-    throw error
+    throw new Error(`${(error as Error).message}; Burrow's output: ${output.toString().slice(-4000)}`, { cause: error })
   }
   return burrow
 }
