@@ -5,11 +5,15 @@
 // - Reading pauses while too many requests are in flight or too many response bytes wait for
 //   the socket, and resumes when they drain: a slow client gets backpressure, not memory.
 // - Malformed input closes this connection with a log line; it never throws out of here.
+// - Reads land in one shared read buffer, or straight in the unfilled tail of a large frame
+//   (socket-reads.ts): no Buffer per socket read. Each frame gets a buffer of its own once its
+//   size and API key are known; Produce frames one from the frame pool when it has one.
 import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import type { BrokerContext } from './broker-context.js'
 import type { FramePool } from './frame-pool.js'
 import type { Outcome, Router } from './router.js'
+import { readIntoChosenBuffers } from './socket-reads.js'
 
 export interface ConnectionLimits {
   readonly socketRequestMaxBytes: number
@@ -20,6 +24,19 @@ export interface ConnectionLimits {
   readonly idleTimeoutMs: number
 }
 
+/** Bytes of a frame read before its buffer is chosen: the int32 size and the int16 API key. */
+const FRAME_HEAD_BYTES = 6
+const SIZE_BYTES = 4
+const PRODUCE_KEY = 0
+
+/**
+ * Where socket reads land unless a frame's tail is at least this large. Shared by every connection:
+ * each read is consumed (copied into its frames) before the callback returns, and no two reads
+ * run at once on the event loop.
+ */
+const READ_BUFFER_BYTES = 64 * 1024
+let sharedReadBuffer: Buffer | null = null
+
 class Slot {
   outcome: Outcome | null = null
   constructor(
@@ -29,8 +46,16 @@ class Slot {
 }
 
 export class Connection {
-  private readonly chunks: Buffer[] = []
-  private bufferedBytes = 0
+  /** The first bytes of the next frame, until its size and API key are known. */
+  private readonly head = Buffer.alloc(FRAME_HEAD_BYTES)
+  private headBytes = 0
+  /** The frame being assembled (its body, after the size), the pool buffer it sits in, bytes filled. */
+  private frame: Buffer | null = null
+  private framePooled: Buffer | null = null
+  private frameFilled = 0
+  /** Whether the buffer handed to the socket for the next read is the frame's unfilled tail. */
+  private readingIntoFrame = false
+  private readonly readBuffer: Buffer
   /** Requests not yet answered, oldest first (at most inFlightRequestsMax, plus one frame's worth). */
   private readonly slots: Slot[] = []
   private closed = false
@@ -48,15 +73,18 @@ export class Connection {
     private readonly framePool: FramePool | null = null,
   ) {
     this.clientHost = socket.remoteAddress ?? 'unknown'
+    this.readBuffer = sharedReadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES)
     socket.setNoDelay(true)
     if (limits.idleTimeoutMs > 0) socket.setTimeout(limits.idleTimeoutMs, () => this.close('idle timeout'))
-    socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    const chosen = readIntoChosenBuffers(socket, () => this.nextReadBuffer(), (byteCount) => this.onRead(byteCount))
+    if (!chosen) socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('drain', () => this.maybeResume())
     socket.on('error', (error) => this.log.debug({ err: error, connectionId }, 'socket error'))
     socket.on('close', () => {
       this.closed = true
       // Responses settled but never flushed release what they hold; later ones do so in settle().
       for (const slot of this.slots.splice(0)) slot.outcome?.release?.()
+      this.releasePartialFrame()
       this.onClose(this)
     })
   }
@@ -75,31 +103,86 @@ export class Connection {
     this.socket.end()
   }
 
-  private onData(chunk: Buffer): void {
+  /** Where the socket's next read lands: the frame's tail when a whole read buffer fits in it. */
+  private nextReadBuffer(): Buffer {
+    const frame = this.frame
+    this.readingIntoFrame = frame !== null && frame.length - this.frameFilled >= this.readBuffer.length
+    return this.readingIntoFrame ? frame!.subarray(this.frameFilled) : this.readBuffer
+  }
+
+  private onRead(byteCount: number): void {
     if (this.closed) return
-    this.chunks.push(chunk)
-    this.bufferedBytes += chunk.length
-    while (!this.closed && this.bufferedBytes >= 4) {
-      const size = this.peekFrameSize()
-      if (size < 0 || size > this.limits.socketRequestMaxBytes) {
-        this.close(`request size ${size} is outside 0..socket.request.max.bytes (${this.limits.socketRequestMaxBytes})`)
-        return
-      }
-      if (this.bufferedBytes < 4 + size) break
-      let pooledFrame: Buffer | null = null
-      if (this.chunks[0]!.length < 4 + size && this.framePool !== null && this.isProduceFrame()) {
-        pooledFrame = this.framePool.acquire(size)
-      }
-      let frame: Buffer
-      if (pooledFrame === null) {
-        frame = this.take(4 + size).subarray(4)
-      } else {
-        this.skip(4)
-        frame = this.take(size, pooledFrame)
-      }
-      this.dispatch(frame, pooledFrame)
+    if (this.readingIntoFrame) {
+      this.frameFilled += byteCount
+      if (this.frameFilled === this.frame!.length) this.finishFrame()
+    } else {
+      this.consume(this.readBuffer, byteCount)
     }
     this.maybePause()
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return
+    this.consume(chunk, chunk.length)
+    this.maybePause()
+  }
+
+  /** Copies `source[0, end)` into the frames it continues and starts, dispatching each completed one. */
+  private consume(source: Buffer, end: number): void {
+    let offset = 0
+    while (offset < end && !this.closed) {
+      if (this.frame === null) {
+        const copied = Math.min(FRAME_HEAD_BYTES - this.headBytes, end - offset)
+        source.copy(this.head, this.headBytes, offset, offset + copied)
+        this.headBytes += copied
+        offset += copied
+        if (this.headBytes >= SIZE_BYTES && !this.checkFrameSize()) return
+        if (this.headBytes < FRAME_HEAD_BYTES) return
+        this.startFrame()
+      }
+      const frame = this.frame!
+      const copied = Math.min(frame.length - this.frameFilled, end - offset)
+      source.copy(frame, this.frameFilled, offset, offset + copied)
+      this.frameFilled += copied
+      offset += copied
+      if (this.frameFilled === frame.length) this.finishFrame()
+    }
+  }
+
+  /** Closes the connection when the frame size in `head` is out of bounds. */
+  private checkFrameSize(): boolean {
+    const size = this.head.readInt32BE(0)
+    if (size < FRAME_HEAD_BYTES - SIZE_BYTES || size > this.limits.socketRequestMaxBytes) {
+      this.close(`request size ${size} is outside ${FRAME_HEAD_BYTES - SIZE_BYTES}..socket.request.max.bytes (${this.limits.socketRequestMaxBytes})`)
+      return false
+    }
+    return true
+  }
+
+  private startFrame(): void {
+    const size = this.head.readInt32BE(0)
+    const isProduce = this.head.readInt16BE(SIZE_BYTES) === PRODUCE_KEY
+    this.framePooled = isProduce && this.framePool !== null ? this.framePool.acquire(size) : null
+    this.frame = this.framePooled === null ? Buffer.allocUnsafe(size) : this.framePooled.subarray(0, size)
+    this.frameFilled = this.head.copy(this.frame, 0, SIZE_BYTES, FRAME_HEAD_BYTES)
+  }
+
+  private finishFrame(): void {
+    const frame = this.frame!
+    const pooled = this.framePooled
+    this.frame = null
+    this.framePooled = null
+    this.frameFilled = 0
+    this.headBytes = 0
+    this.readingIntoFrame = false
+    this.dispatch(frame, pooled)
+  }
+
+  /** A frame cut off by the close: nothing refers to its pool buffer. */
+  private releasePartialFrame(): void {
+    if (this.framePooled !== null) this.framePool!.release(this.framePooled)
+    this.frame = null
+    this.framePooled = null
   }
 
   private dispatch(frame: Buffer, pooledFrame: Buffer | null): void {
@@ -175,75 +258,5 @@ export class Connection {
       this.paused = false
       this.socket.resume()
     }
-  }
-
-  private peekFrameSize(): number {
-    const first = this.chunks[0]!
-    if (first.length >= 4) return first.readInt32BE(0)
-    const head = this.take(4)
-    this.chunks.unshift(head)
-    this.bufferedBytes += 4
-    return head.readInt32BE(0)
-  }
-
-  /** Whether the buffered frame is a Produce request: its int16 API key follows the 4-byte size. */
-  private isProduceFrame(): boolean {
-    return this.peekByte(4) === 0 && this.peekByte(5) === 0
-  }
-
-  /** Buffered byte `index` (counted from the front), or -1 when fewer bytes are buffered. */
-  private peekByte(index: number): number {
-    for (const chunk of this.chunks) {
-      if (index < chunk.length) return chunk[index]!
-      index -= chunk.length
-    }
-    return -1
-  }
-
-  /** Drops byteCount buffered bytes. */
-  private skip(byteCount: number): void {
-    let left = byteCount
-    while (left > 0) {
-      const chunk = this.chunks[0]!
-      if (chunk.length <= left) {
-        left -= chunk.length
-        this.chunks.shift()
-      } else {
-        this.chunks[0] = chunk.subarray(left)
-        left = 0
-      }
-    }
-    this.bufferedBytes -= byteCount
-  }
-
-  /**
-   * Removes byteCount bytes from the front; zero-copy when they sit in one chunk (and no `target`
-   * is given), else copied into `target` (a pool buffer) or a new buffer.
-   */
-  private take(byteCount: number, target: Buffer | null = null): Buffer {
-    const first = this.chunks[0]!
-    if (target === null && first.length >= byteCount) {
-      this.bufferedBytes -= byteCount
-      if (first.length === byteCount) this.chunks.shift()
-      else this.chunks[0] = first.subarray(byteCount)
-      return first.subarray(0, byteCount)
-    }
-    const out = target === null ? Buffer.allocUnsafe(byteCount) : target.subarray(0, byteCount)
-    let copied = 0
-    while (copied < byteCount) {
-      const chunk = this.chunks[0]!
-      const wanted = byteCount - copied
-      if (chunk.length <= wanted) {
-        chunk.copy(out, copied)
-        copied += chunk.length
-        this.chunks.shift()
-      } else {
-        chunk.copy(out, copied, 0, wanted)
-        this.chunks[0] = chunk.subarray(wanted)
-        copied += wanted
-      }
-    }
-    this.bufferedBytes -= byteCount
-    return out
   }
 }
