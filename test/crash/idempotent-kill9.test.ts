@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
 import { startBrokerProcess } from '../helpers/broker-process.js'
+import { freePort } from '../helpers/ports.js'
 import { assertContiguous } from '../helpers/delivery.js'
 import { kcatConsume } from '../helpers/kcat.js'
 import { PYTHON, pyScript } from '../helpers/paths.js'
@@ -24,7 +25,9 @@ test('kill -9 during an idempotent producer run: after the restart it continues 
   const topic = 'idempotent-kill9'
   // Small segments: rolls (and so producer snapshots) happen during the run.
   const overrides = { 'num.partitions': String(PARTITIONS.length), 'log.segment.bytes': '65536' }
-  const first = await startBrokerProcess({ logDirs: logDir, overrides })
+  // The restart reuses the port; one from the ephemeral range could meanwhile go to an outgoing connection.
+  const port = await freePort()
+  const first = await startBrokerProcess({ logDirs: logDir, overrides: { ...overrides, listeners: `PLAINTEXT://127.0.0.1:${port}` } })
 
   const producer = spawnTracked(PYTHON, [pyScript('idempotent_client.py'), 'produce_forever'])
   producer.stdin!.end(JSON.stringify({ bootstrap: first.bootstrap, topic, partitions: PARTITIONS, count: RECORDS, message_timeout_ms: 60_000, batch_num_messages: 50, linger_ms: 1 }))
@@ -52,7 +55,7 @@ test('kill -9 during an idempotent producer run: after the restart it continues 
   await pollUntil(() => acked.size >= ACKED_BEFORE_KILL, { timeoutMs: 45_000, message: `${ACKED_BEFORE_KILL} acknowledged records (producer stderr: ${producerStderr})` })
   await first.kill9()
   const ackedAtKill = acked.size
-  const second = await startBrokerProcess({ logDirs: logDir, overrides: { ...overrides, listeners: `PLAINTEXT://127.0.0.1:${first.port}` } })
+  const second = await startBrokerProcess({ logDirs: logDir, overrides: { ...overrides, listeners: `PLAINTEXT://127.0.0.1:${port}` } })
   t.after(() => second.stop())
 
   await pollUntil(() => flushed, { timeoutMs: 60_000, message: `the producer to deliver everything (acked ${acked.size}, errors ${errors.slice(0, 3)}, stderr ${producerStderr})` })

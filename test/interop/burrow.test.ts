@@ -14,9 +14,10 @@ import { after, before, describe, test } from 'node:test'
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js'
 import { kcatMetadata, kcatProduce } from '../helpers/kcat.js'
 import { pollUntil, withDeadline } from '../helpers/poll.js'
+import { freePort } from '../helpers/ports.js'
 import { killTracked } from '../helpers/processes.js'
 import {
-  freePort, startBurrow, startListOffsetsShim, startZooKeeper, type Burrow, type BurrowLogEntry, type ListOffsetsShim, type ZooKeeper,
+  startBurrow, startListOffsetsShim, startZooKeeper, type Burrow, type BurrowLogEntry, type ListOffsetsShim, type ZooKeeper,
 } from './go/burrow-support.js'
 import { buildGoProgram, runGo } from './go/go-programs.js'
 import {

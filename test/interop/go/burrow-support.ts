@@ -6,7 +6,7 @@
 // a version Kafka 4 removed; the proxy stands in for a broker that still serves v0, so that the
 // rest of Burrow (the __consumer_offsets decoder, the lag arithmetic) can be checked against Gregor.
 import { once } from 'node:events'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import path from 'node:path'
 import { decodeRequestHeader } from '../../../src/protocol/headers.js'
@@ -16,35 +16,9 @@ import {
 import { Reader } from '../../../src/protocol/reader.js'
 import { Writer } from '../../../src/protocol/writer.js'
 import { pollUntil } from '../../helpers/poll.js'
+import { freePort } from '../../helpers/ports.js'
 import { CapturedText, exitOf, signalChild, spawnTracked } from '../../helpers/processes.js'
 import { tmpDir } from '../../helpers/tmp-dir.js'
-
-/**
- * A port that was free a moment ago, for servers that cannot report the port they bound. It is
- * taken below the kernel's ephemeral range: a port from there (what listen(0) hands out) can be
- * taken meanwhile by any outgoing connection of a test running alongside, and ZooKeeper then fails
- * to bind and never serves.
- */
-export async function freePort(): Promise<number> {
-  const ephemeralStart = Number((await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).split(/\s+/)[0])
-  const low = 10_000
-  const high = Math.max(low + 1000, ephemeralStart) - 1
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const port = low + Math.floor(Math.random() * (high - low))
-    if (await canListen(port)) return port
-  }
-  throw new Error(`no free port in ${low}-${high}`)
-}
-
-async function canListen(port: number): Promise<boolean> {
-  const server = createServer()
-  const listening = once(server, 'listening').then(() => true, () => false)
-  server.listen(port, '127.0.0.1')
-  if (!(await listening)) return false
-  server.close()
-  await once(server, 'close')
-  return true
-}
 
 export interface ManagedProcess {
   readonly pid: number
