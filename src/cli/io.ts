@@ -8,7 +8,12 @@ export interface CliIo {
   readonly stderr: Writable
 }
 
-export const processIo: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }
+// Getters: process.stdin builds its stream on first access (~1 ms), which `server start` never needs.
+export const processIo: CliIo = {
+  get stdin() { return process.stdin },
+  get stdout() { return process.stdout },
+  get stderr() { return process.stderr },
+}
 
 /** Writes with backpressure: waits for 'drain' when the stream's buffer is full. */
 export async function write(stream: Writable, text: string | Buffer): Promise<void> {
