@@ -11,7 +11,7 @@
 import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import type { BrokerContext } from './broker-context.js'
-import type { FramePool } from './frame-pool.js'
+import type { FramePool, FrameWaiter } from './frame-pool.js'
 import type { Outcome, Router } from './router.js'
 import { readIntoChosenBuffers } from './socket-reads.js'
 
@@ -56,6 +56,10 @@ export class Connection {
   /** Whether the buffer handed to the socket for the next read is the frame's unfilled tail. */
   private readingIntoFrame = false
   private readonly readBuffer: Buffer
+  /** Set while a Produce frame waits for a pool buffer (reading paused); bytes read past its head wait in `stash`. */
+  private frameWaiter: FrameWaiter | null = null
+  private stash: Buffer | null = null
+  private stashLength = 0
   /** Requests not yet answered, oldest first (at most inFlightRequestsMax, plus one frame's worth). */
   private readonly slots: Slot[] = []
   private closed = false
@@ -116,20 +120,19 @@ export class Connection {
       this.frameFilled += byteCount
       if (this.frameFilled === this.frame!.length) this.finishFrame()
     } else {
-      this.consume(this.readBuffer, byteCount)
+      this.consume(this.readBuffer, 0, byteCount)
     }
     this.maybePause()
   }
 
   private onData(chunk: Buffer): void {
     if (this.closed) return
-    this.consume(chunk, chunk.length)
+    this.consume(chunk, 0, chunk.length)
     this.maybePause()
   }
 
-  /** Copies `source[0, end)` into the frames it continues and starts, dispatching each completed one. */
-  private consume(source: Buffer, end: number): void {
-    let offset = 0
+  /** Copies `source[offset, end)` into the frames it continues and starts, dispatching each completed one. */
+  private consume(source: Buffer, offset: number, end: number): void {
     while (offset < end && !this.closed) {
       if (this.frame === null) {
         const copied = Math.min(FRAME_HEAD_BYTES - this.headBytes, end - offset)
@@ -138,7 +141,10 @@ export class Connection {
         offset += copied
         if (this.headBytes >= SIZE_BYTES && !this.checkFrameSize()) return
         if (this.headBytes < FRAME_HEAD_BYTES) return
-        this.startFrame()
+        if (!this.startFrame()) {
+          this.waitForFrameBuffer(source, offset, end)
+          return
+        }
       }
       const frame = this.frame!
       const copied = Math.min(frame.length - this.frameFilled, end - offset)
@@ -159,12 +165,51 @@ export class Connection {
     return true
   }
 
-  private startFrame(): void {
+  /** Gives the frame in `head` its buffer; false when it must wait for a pool buffer. */
+  private startFrame(): boolean {
     const size = this.head.readInt32BE(0)
-    const isProduce = this.head.readInt16BE(SIZE_BYTES) === PRODUCE_KEY
-    this.framePooled = isProduce && this.framePool !== null ? this.framePool.acquire(size) : null
-    this.frame = this.framePooled === null ? Buffer.allocUnsafe(size) : this.framePooled.subarray(0, size)
+    const isPooled = this.framePool !== null && this.head.readInt16BE(SIZE_BYTES) === PRODUCE_KEY && this.framePool.fits(size)
+    const pooled = isPooled ? this.framePool!.acquire(size) : null
+    if (isPooled && pooled === null) return false
+    this.beginFrame(size, pooled)
+    return true
+  }
+
+  private beginFrame(size: number, pooled: Buffer | null): void {
+    this.framePooled = pooled
+    this.frame = pooled === null ? Buffer.allocUnsafe(size) : pooled.subarray(0, size)
     this.frameFilled = this.head.copy(this.frame, 0, SIZE_BYTES, FRAME_HEAD_BYTES)
+  }
+
+  /**
+   * Pauses reading until the pool lends a buffer for the frame in `head`; the rest of this read,
+   * `source[offset, end)`, is kept in `stash` (the read buffer is reused by the next read).
+   */
+  private waitForFrameBuffer(source: Buffer, offset: number, end: number): void {
+    const left = end - offset
+    if (this.stash === null || this.stash.length < left) this.stash = Buffer.allocUnsafe(Math.max(left, this.readBuffer.length))
+    // May move bytes within the stash itself (when its own replay waits again): copy is a memmove.
+    this.stashLength = source.copy(this.stash, 0, offset, end)
+    this.paused = true
+    this.socket.pause()
+    this.frameWaiter = (buffer) => {
+      // Not from inside the releasing connection's settle(): the frames this unblocks dispatch later.
+      queueMicrotask(() => this.onFrameBuffer(buffer))
+    }
+    this.framePool!.whenReleased(this.frameWaiter)
+  }
+
+  private onFrameBuffer(buffer: Buffer): void {
+    this.frameWaiter = null
+    if (this.closed) {
+      this.framePool!.release(buffer)
+      return
+    }
+    this.beginFrame(this.head.readInt32BE(0), buffer)
+    const stashed = this.stashLength
+    this.stashLength = 0
+    this.consume(this.stash!, 0, stashed)
+    this.maybeResume()
   }
 
   private finishFrame(): void {
@@ -180,6 +225,7 @@ export class Connection {
 
   /** A frame cut off by the close: nothing refers to its pool buffer. */
   private releasePartialFrame(): void {
+    if (this.frameWaiter !== null) this.framePool!.cancel(this.frameWaiter)
     if (this.framePooled !== null) this.framePool!.release(this.framePooled)
     this.frame = null
     this.framePooled = null
@@ -253,7 +299,7 @@ export class Connection {
   }
 
   private maybeResume(): void {
-    if (!this.paused || this.closed) return
+    if (!this.paused || this.closed || this.frameWaiter !== null) return
     if (this.inFlight < this.limits.inFlightRequestsMax && this.socket.writableLength <= this.limits.pendingResponseBytesMax) {
       this.paused = false
       this.socket.resume()

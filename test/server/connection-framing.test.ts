@@ -20,15 +20,21 @@ const limits: ConnectionLimits = {
   idleTimeoutMs: 0,
 }
 
-/** A router that records each frame (copied) and answers with an 8-byte frame echoing the index. */
+/**
+ * A router that records each frame (copied) and answers with an 8-byte frame echoing the index;
+ * after `delayMs` when set (so pooled frames stay lent a while).
+ */
 class RecordingRouter {
   readonly frames: Buffer[] = []
-  dispatch(frame: Buffer): Outcome {
+  constructor(private readonly delayMs = 0) {}
+  dispatch(frame: Buffer): Outcome | Promise<Outcome> {
     this.frames.push(Buffer.from(frame))
     const answer = Buffer.alloc(8)
     answer.writeInt32BE(4, 0)
     answer.writeInt32BE(this.frames.length, 4)
-    return { kind: 'respond', frame: [answer] }
+    const outcome: Outcome = { kind: 'respond', frame: [answer] }
+    if (this.delayMs === 0) return outcome
+    return new Promise((resolve) => setTimeout(() => resolve(outcome), this.delayMs))
   }
 }
 
@@ -51,10 +57,17 @@ before(async () => {
 
 after(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
-/** `dataEvents`: hide the handle's user-buffer support, so the connection falls back to 'data' events. */
-async function connect(dataEvents = false): Promise<Harness> {
-  const router = new RecordingRouter()
-  const pool = new FramePool(256 * 1024, 4)
+interface ConnectOptions {
+  /** Hide the handle's user-buffer support, so the connection falls back to 'data' events. */
+  readonly dataEvents?: boolean
+  readonly routerDelayMs?: number
+  readonly pool?: FramePool
+}
+
+async function connect(options: ConnectOptions = {}): Promise<Harness> {
+  const dataEvents = options.dataEvents === true
+  const router = new RecordingRouter(options.routerDelayMs)
+  const pool = options.pool ?? new FramePool(256 * 1024, 4)
   let markClosed!: () => void
   const closed = new Promise<void>((resolve) => {
     markClosed = resolve
@@ -118,7 +131,7 @@ async function writeInPieces(socket: net.Socket, bytes: Buffer, pieceSizes: read
 
 for (const dataEvents of [false, true]) describe(`connection framing${dataEvents ? ' (data events)' : ''}`, () => {
   test('frames split at every byte arrive whole and in order', async () => {
-    const harness = await connect(dataEvents)
+    const harness = await connect({ dataEvents })
     const bodies = [body(3, 40, 1), body(0, 100, 2), body(18, 6, 3), body(0, 2, 4)]
     await writeInPieces(harness.client, framed(bodies), [1])
     await harness.answers(bodies.length)
@@ -129,7 +142,7 @@ for (const dataEvents of [false, true]) describe(`connection framing${dataEvents
   })
 
   test('large Produce and other frames split across reads arrive whole; pool buffers come back', async () => {
-    const harness = await connect(dataEvents)
+    const harness = await connect({ dataEvents })
     // 200 KB Produce frames go to the pool (and are read into their own tails); 300 KB ones do not
     // fit it; a large non-Produce frame gets a buffer of its own.
     const bodies = [
@@ -146,7 +159,7 @@ for (const dataEvents of [false, true]) describe(`connection framing${dataEvents
   })
 
   test('a connection closed in the middle of a pooled frame gives the buffer back', async () => {
-    const harness = await connect(dataEvents)
+    const harness = await connect({ dataEvents })
     const whole = framed([body(0, 200_000, 12)])
     await writeInPieces(harness.client, whole.subarray(0, 150_000), [65_536])
     await new Promise((resolve) => setTimeout(resolve, 20))
@@ -157,9 +170,42 @@ for (const dataEvents of [false, true]) describe(`connection framing${dataEvents
     assert.equal(harness.router.frames.length, 0)
   })
 
+  test('Produce frames wait for a pool buffer when all are lent, across connections, and arrive whole', async () => {
+    const pool = new FramePool(256 * 1024, 1)
+    const first = await connect({ dataEvents, routerDelayMs: 20, pool })
+    const second = await connect({ dataEvents, routerDelayMs: 20, pool })
+    const firstBodies = [body(0, 100_000, 20), body(3, 30, 21), body(0, 150_000, 22), body(0, 40, 23)]
+    const secondBodies = [body(0, 120_000, 24), body(0, 90_000, 25)]
+    await Promise.all([
+      writeInPieces(first.client, framed(firstBodies), [70_000, 3, 65_536]),
+      writeInPieces(second.client, framed(secondBodies), [65_536]),
+    ])
+    await Promise.all([first.answers(firstBodies.length), second.answers(secondBodies.length)])
+    assert.deepEqual(first.router.frames, firstBodies)
+    assert.deepEqual(second.router.frames, secondBodies)
+    assert.equal(pool.lentCount, 0)
+    first.client.destroy()
+    second.client.destroy()
+    await Promise.all([first.closed, second.closed])
+  })
+
+  test('a connection closed while waiting for a pool buffer gives back the buffer it then gets', async () => {
+    const pool = new FramePool(256 * 1024, 1)
+    const holder = pool.acquire(10)!
+    const harness = await connect({ dataEvents, pool })
+    await writeInPieces(harness.client, framed([body(0, 1000, 26)]).subarray(0, 500), [65_536])
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    harness.client.destroy()
+    // Paused, the connection learns of the close once it reads again, after the buffer came.
+    pool.release(holder)
+    await harness.closed
+    assert.equal(pool.lentCount, 0)
+    assert.equal(harness.router.frames.length, 0)
+  })
+
   test('a frame size below the smallest header or above the limit closes the connection', async () => {
     for (const size of [1, -5, limits.socketRequestMaxBytes + 1]) {
-      const harness = await connect(dataEvents)
+      const harness = await connect({ dataEvents })
       const bytes = Buffer.alloc(8)
       bytes.writeInt32BE(size, 0)
       harness.client.write(bytes)

@@ -56,3 +56,19 @@ test('the frame pool lends at most buffersMax buffers of bufferBytes and takes t
   assert.equal(pool.lentCount, 0)
   assert.throws(() => pool.release(a), /released twice/)
 })
+
+test('the frame pool hands a released buffer to the first waiter; a cancelled waiter gets none', () => {
+  const pool = new FramePool(100, 1)
+  const lent = pool.acquire(10)!
+  const received: string[] = []
+  const cancelled = () => received.push('cancelled')
+  pool.whenReleased(cancelled)
+  pool.whenReleased((buffer) => received.push(buffer === lent ? 'second' : 'other'))
+  pool.cancel(cancelled)
+  pool.release(lent)
+  assert.deepEqual(received, ['second'])
+  assert.equal(pool.lentCount, 1, 'still lent, to the waiter')
+  pool.release(lent)
+  assert.equal(pool.lentCount, 0)
+  assert.throws(() => pool.whenReleased(() => {}), /buffers are free/)
+})
