@@ -5,7 +5,8 @@
 // Runs the single-file bundle that `npm run build` makes (scripts/build.mjs) when it is at least as
 // new as tsc's last build, with V8's code cache of it when that was made from this very bundle: V8
 // then skips compiling what a start-up runs (~15 ms). Otherwise, e.g. after a bare `tsc` that left
-// the bundle behind, it runs the compiled ES modules in dist/src.
+// the bundle behind, it runs the compiled ES modules in dist/src; so it does under
+// --enable-source-maps, which Node applies to those modules but not to the bundle.
 'use strict'
 const { readFileSync, statSync } = require('node:fs')
 const path = require('node:path')
@@ -17,7 +18,7 @@ const bundledMs = modifiedMs(bundleFile)
 const compiledMs = modifiedMs(path.join(dist, '.tsbuildinfo'))
 const argv = process.argv.slice(2)
 
-if (bundledMs !== undefined && (compiledMs === undefined || bundledMs >= compiledMs)) {
+if (bundledMs !== undefined && (compiledMs === undefined || bundledMs >= compiledMs) && !process.sourceMapsEnabled) {
   runBundle()
 } else if (modifiedMs(path.join(dist, 'src', 'cli', 'main.js')) !== undefined) {
   import('../dist/src/cli/main.js').then((cli) => cli.run(argv))

@@ -20,7 +20,7 @@
 // Plain JavaScript: it runs before anything is compiled.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -39,27 +39,32 @@ const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), 
 if (tsc.error !== undefined) throw tsc.error
 
 rmSync(cacheFile, { force: true })
-await build({
+const bundled = await build({
   absWorkingDir: root,
+  write: false,
   entryPoints: ['dist/src/cli/main.js'],
   outfile: bundleFile,
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // Less to scan when V8 compiles it; names stay, for stack traces.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  // ASCII only, so bin/gregor.js can decode it as latin1 (V8 keeps it one byte per character).
+  // Not minified: stack traces point at readable lines (each module's code follows a comment
+  // naming it); with the code cache, minifying saves no start-up time. No source map: Node does
+  // not apply one to code compiled with vm.Script (bin/gregor.js runs dist/src under
+  // --enable-source-maps instead).
+  // ASCII only (strings escaped here, comments below), so bin/gregor.js can decode it as latin1:
+  // V8 then keeps the source one byte per character.
   charset: 'ascii',
-  // Maps through tsc's source maps back to src/*.ts (for --enable-source-maps).
-  sourcemap: true,
   external: ['snappy', 'lz4-napi', '@mongodb-js/zstd', '@node-rs/crc32'],
   define: { 'import.meta.url': 'bundleUrl' },
   banner: { js: '(function (exports, require, module, __filename, __dirname) {const bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   footer: { js: '})' },
   logLevel: 'warning',
 })
+// esbuild leaves comments as they are; a \u escape reads the same there (and would anywhere else).
+const code = bundled.outputFiles[0].text.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
+mkdirSync(path.dirname(bundleFile), { recursive: true })
+writeFileSync(bundleFile, code)
 
 const source = readFileSync(bundleFile)
 const script = new vm.Script(source.toString('latin1'), { filename: bundleFile })
