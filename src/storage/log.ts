@@ -46,7 +46,9 @@ import {
   writePartitionLeaderEpoch,
   type TimestampType,
 } from '../records/batch-header.js'
-import { compressionTarget, needsPreparation, prepareBatches, type PreparedBatches } from '../records/compression/compressed-batch.js'
+import {
+  compressionTarget, needsPreparation, prepareBatches, type CompressionTarget, type PreparedBatches,
+} from '../records/compression/compressed-batch.js'
 import { validateBatches, type BatchInfo, type RecordError, type ValidationFailure, type ValidationLimits } from '../records/validate.js'
 import { systemClock } from '../util/clock.js'
 import { syncDirectory } from './checkpoint.js'
@@ -220,6 +222,8 @@ export class PartitionLog {
   unflushedMessages = 0
   readonly openStats: LogOpenStats
   private config: LogConfig
+  private compressionTargetConfig: LogConfig | null = null
+  private compressionTargetOfConfig: CompressionTarget | null = null
   private readonly segments: LogSegment[]
   private nextOffset: number
   private readonly clock: () => number
@@ -345,6 +349,18 @@ export class PartitionLog {
     this.config = config
   }
 
+  /** compression.type and its level as the appends apply them, derived once per config. */
+  private compressionTarget(): CompressionTarget {
+    if (this.compressionTargetConfig !== this.config) {
+      const config = this.config
+      this.compressionTargetOfConfig = compressionTarget(config.compressionType, {
+        gzip: config.compressionGzipLevel, lz4: config.compressionLz4Level, zstd: config.compressionZstdLevel,
+      })
+      this.compressionTargetConfig = config
+    }
+    return this.compressionTargetOfConfig!
+  }
+
   /** Base offsets of the segments, oldest first. */
   get segmentBaseOffsets(): number[] {
     return this.segments.map((segment) => segment.baseOffset)
@@ -389,9 +405,7 @@ export class PartitionLog {
         this.failedAppend(ErrorCode.RECORD_LIST_TOO_LARGE, `Message batch size is ${records.length} bytes which exceeds the maximum configured segment size of ${this.config.segmentBytes}.`),
       )
     }
-    const target = compressionTarget(this.config.compressionType, {
-      gzip: this.config.compressionGzipLevel, lz4: this.config.compressionLz4Level, zstd: this.config.compressionZstdLevel,
-    })
+    const target = this.compressionTarget()
     const needsWork = needsPreparation(validation.batches, target)
     if (!needsWork && this.preparingAppends === 0) {
       return this.enqueueAppend(records, validation.batches, validation.recordsCount, options.leaderEpoch, timestampType, nowMs)

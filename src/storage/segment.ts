@@ -227,17 +227,34 @@ export class LogSegment {
    * Writes `bytes` bytes of `buffers` at `position` (the current size); the caller records the
    * batches and advances `size` once this resolves.
    */
-  async write(buffers: Buffer[], bytes: number, position: number): Promise<void> {
+  write(buffers: Buffer[], bytes: number, position: number): Promise<void> {
     assert.equal(position, this.size, 'segment writes must append')
     assert.ok(position + bytes <= INT32_MAX, 'segment would exceed 2 GiB')
-    let pending = buffers
-    let written = 0
-    while (written < bytes) {
-      const bytesWritten = await this.track(writevAt(this.log.fd, pending, position + written))
-      assert.ok(bytesWritten > 0, 'writev made no progress')
-      written += bytesWritten
-      if (written < bytes) pending = skipBytes(pending, bytesWritten)
-    }
+    // One promise per write, continued from writev's callback: an append per partition per request
+    // makes this a per-partition cost (128 partitions: ~100k writes per GB).
+    const fd = this.log.fd
+    this.pendingIo++
+    return new Promise<void>((resolve, reject) => {
+      let pending = buffers
+      let written = 0
+      const onWritten = (error: NodeJS.ErrnoException | null, bytesWritten: number): void => {
+        if (error === null && bytesWritten <= 0) error = new Error('writev made no progress')
+        if (error !== null) {
+          this.ioSettled()
+          reject(error)
+          return
+        }
+        written += bytesWritten
+        if (written < bytes) {
+          pending = skipBytes(pending, bytesWritten)
+          writevCallback(fd, pending, position + written, onWritten)
+          return
+        }
+        this.ioSettled()
+        resolve()
+      }
+      writevCallback(fd, pending, position, onWritten)
+    })
   }
 
   async persistIndexes(): Promise<void> {
@@ -513,15 +530,17 @@ export class LogSegment {
   }
 
   /**
-   * Counts a callback-API operation on the log's descriptor (writevAt, readAt) until it settles:
+   * Counts a callback-API operation on the log's descriptor (write, readAt) until it settles:
    * FileHandle.close only waits for its own promise-API operations, so closeLogHandle waits for these.
    */
   private track<T>(operation: Promise<T>): Promise<T> {
     this.pendingIo++
-    return operation.finally(() => {
-      this.pendingIo--
-      if (this.pendingIo === 0) for (const drained of this.ioWaiters.splice(0)) drained()
-    })
+    return operation.finally(() => this.ioSettled())
+  }
+
+  private ioSettled(): void {
+    this.pendingIo--
+    if (this.pendingIo === 0) for (const drained of this.ioWaiters.splice(0)) drained()
   }
 
   private async closeLogHandle(): Promise<void> {
@@ -561,12 +580,6 @@ function skipBytes(buffers: Buffer[], bytes: number): Buffer[] {
 // FileHandle call costs ~3x the CPU (Node 20 allocates a stats array per request; measured 14-18 µs
 // vs 4-8 µs per submission). Safe because the log never closes a segment with I/O in flight: writes
 // run in its queue and close waits for reads (PartitionLog.waitForReads).
-
-function writevAt(fd: number, buffers: Buffer[], position: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    writevCallback(fd, buffers, position, (error, bytesWritten) => (error === null ? resolve(bytesWritten) : reject(error)))
-  })
-}
 
 function readAt(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
   return new Promise((resolve, reject) => {
