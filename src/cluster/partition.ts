@@ -9,6 +9,8 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js'
 import type { PartitionState } from './metadata-image.js'
 
 export class Partition {
+  /** `<topic>-<partition>`, the purgatory key; built once (every append and fetch uses it). */
+  readonly key: string
   highWatermark: number
   /** Bytes that became visible below the high watermark since start; drives parked fetches. */
   visibleBytesTotal = 0
@@ -22,11 +24,8 @@ export class Partition {
     readonly localBrokerId: number,
     readonly logConfig: LogConfig,
   ) {
+    this.key = partitionKey(topic, partition)
     this.highWatermark = this.computeHighWatermark()
-  }
-
-  get key(): string {
-    return partitionKey(this.topic, this.partition)
   }
 
   get isLeader(): boolean {
