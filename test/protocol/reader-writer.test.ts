@@ -34,6 +34,18 @@ test('fixed-width integers are big-endian two\'s complement', () => {
   assert.equal(r.remaining(), 0)
 })
 
+test('int64 writes the same bytes as writeBigInt64BE over the whole range', () => {
+  const edges = [0n, -1n, 1n, 2n ** 32n, -(2n ** 32n), 2n ** 32n - 1n, 2n ** 53n - 1n, -(2n ** 53n - 1n), 2n ** 53n, -(2n ** 53n), 2n ** 53n + 1n, 2n ** 63n - 1n, -(2n ** 63n)]
+  const check = (value: bigint) => {
+    const expected = Buffer.alloc(8)
+    expected.writeBigInt64BE(value)
+    assert.deepEqual(bytesOf((w) => w.int64(value)), expected, String(value))
+  }
+  for (const value of edges) check(value)
+  fc.assert(fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (value) => check(value)))
+  fc.assert(fc.property(fc.maxSafeInteger(), (value) => check(BigInt(value))))
+})
+
 test('bool reads any non-zero byte as true', () => {
   assert.equal(new Reader(Buffer.from([2])).bool(), true)
   assert.equal(new Reader(Buffer.from([0])).bool(), false)
