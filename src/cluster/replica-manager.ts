@@ -4,7 +4,7 @@
 // wait in the fetch purgatory until data arrives or max wait passes.
 import type { Logger } from 'pino'
 import { ErrorCode, KafkaError, errorCodeOf } from '../protocol/errors.js'
-import { LOG_OVERHEAD, readBatchSize } from '../records/batch-header.js'
+import { BATCH_HEADER_SIZE, LOG_OVERHEAD, readBatchSize } from '../records/batch-header.js'
 import type { LogManager } from '../storage/log-manager.js'
 import type { LogConfig } from '../storage/log-config.js'
 import { Purgatory, type DelayedOperation } from '../util/purgatory.js'
@@ -52,6 +52,8 @@ export class ReplicaManager {
     private readonly clock: Clock,
     private readonly log: Logger,
     maxParkedFetches: number,
+    /** WAVE_READ_BYTES_MIN; tests lower it to drive the wave planning through more waves. */
+    private readonly waveReadBytesMin = WAVE_READ_BYTES_MIN,
   ) {
     this.fetchPurgatory = new Purgatory('fetch', maxParkedFetches)
   }
@@ -142,72 +144,91 @@ export class ReplicaManager {
    * rules (ReplicaManager.readFromLog): in request order, each partition gets at most
    * min(partitionMaxBytes, bytes left of maxBytes), and only the first non-empty partition may
    * exceed that with its first batch (KIP-74). Reads are issued in waves of consecutive partitions
-   * whose partitionMaxBytes together fit in the bytes left; each wave's results are then cut, in
-   * order, to whole batches within what that rule allows — the same bytes a sequential read returns
-   * (the longest run of whole batches within a limit is a prefix of the run within a larger one).
+   * whose limits together fit in the bytes left (or in WAVE_READ_BYTES_MIN once little is left, so
+   * that the small remainders of many partitions are read at once rather than one by one);
+   * partitions answered without reading (errors, nothing new) cost a wave nothing. Each wave's
+   * results are then cut, in order, to whole batches within what that rule allows — the same bytes
+   * a sequential read returns (the longest run of whole batches within a limit is a prefix of the
+   * run within a larger one).
    */
   private async readAll(requests: readonly FetchPartitionRequest[], parameters: FetchParameters): Promise<FetchPartitionResult[]> {
     const results: FetchPartitionResult[] = []
     let bytesLeft = parameters.maxBytes
     let next = 0
     while (next < requests.length) {
-      const first = next
-      let planned = requests[next++]!.partitionMaxBytes
-      while (next < requests.length && next - first < WAVE_READS_MAX && planned + requests[next]!.partitionMaxBytes <= bytesLeft) {
-        planned += requests[next++]!.partitionMaxBytes
-      }
+      const waveStart = next
       const isFirstData = bytesLeft === parameters.maxBytes
-      const wave = await Promise.all(requests.slice(first, next).map((request) => this.readPartition(request, parameters, bytesLeft, isFirstData)))
-      for (let index = 0; index < wave.length; index++) {
-        const result = wave[index]!
-        const records = result.records
-        if (records !== null && records.length > 0) {
-          // The first non-empty partition keeps what it read (minOneMessage); later ones fit the budget.
-          if (bytesLeft !== parameters.maxBytes) {
-            result.records = wholeBatchesWithin(records, Math.min(requests[first + index]!.partitionMaxBytes, bytesLeft))
-          }
-          bytesLeft = Math.max(0, bytesLeft - result.records!.length)
+      const readBytesMax = Math.max(bytesLeft, this.waveReadBytesMin)
+      const reads: Promise<void>[] = []
+      let planned = 0
+      for (; next < requests.length && reads.length < WAVE_READS_MAX; next++) {
+        const request = requests[next]!
+        const limit = Math.min(request.partitionMaxBytes, bytesLeft)
+        if (reads.length > 0 && planned + limit > readBytesMax) break
+        const result: FetchPartitionResult = {
+          topic: request.topic, partition: request.partition, errorCode: ErrorCode.NONE,
+          highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null,
         }
         results.push(result)
+        const partition = this.partitionToRead(request, parameters, limit, isFirstData, result)
+        if (partition === null) continue
+        planned += limit
+        reads.push(this.readInto(result, partition, request.fetchOffset, limit, isFirstData, parameters))
+      }
+      if (reads.length > 0) await Promise.all(reads)
+      for (let index = waveStart; index < next; index++) {
+        const result = results[index]!
+        const records = result.records
+        if (records === null || records.length === 0) continue
+        // The first non-empty partition keeps what it read (minOneMessage); later ones fit the budget.
+        if (bytesLeft !== parameters.maxBytes) {
+          result.records = wholeBatchesWithin(records, Math.min(requests[index]!.partitionMaxBytes, bytesLeft))
+        }
+        bytesLeft = Math.max(0, bytesLeft - result.records!.length)
       }
     }
     return results
   }
 
-  private async readPartition(
-    request: FetchPartitionRequest, parameters: FetchParameters, bytesLeft: number, minOneMessage: boolean,
-  ): Promise<FetchPartitionResult> {
-    const result: FetchPartitionResult = {
-      topic: request.topic, partition: request.partition, errorCode: ErrorCode.NONE,
-      highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null,
-    }
+  /**
+   * The partition to read for `request`, or null when `result` is answered without reading: an
+   * error, nothing below the high watermark (or last stable offset), or no room for a batch.
+   */
+  private partitionToRead(
+    request: FetchPartitionRequest, parameters: FetchParameters, limit: number, minOneMessage: boolean, result: FetchPartitionResult,
+  ): Partition | null {
     let partition: Partition
     try {
       partition = this.leaderPartition(request.topic, request.partition, request.currentLeaderEpoch)
     } catch (error) {
       result.errorCode = errorCodeOf(error, this.log)
-      return result
+      return null
     }
-    const maxOffset = parameters.isolationLevel === READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark
     result.highWatermark = partition.highWatermark
     result.lastStableOffset = partition.lastStableOffset
     result.logStartOffset = partition.logStartOffset
     if (request.fetchOffset < partition.logStartOffset || request.fetchOffset > partition.logEndOffset) {
       result.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE
-      return result
+      return null
     }
-    const maxBytes = Math.min(request.partitionMaxBytes, bytesLeft)
-    if (request.fetchOffset >= maxOffset || (maxBytes <= 0 && !minOneMessage)) {
+    const maxOffset = parameters.isolationLevel === READ_COMMITTED ? result.lastStableOffset : result.highWatermark
+    if (request.fetchOffset >= maxOffset || (limit < BATCH_HEADER_SIZE && !minOneMessage)) {
       result.records = EMPTY
-      return result
+      return null
     }
+    return partition
+  }
+
+  private async readInto(
+    result: FetchPartitionResult, partition: Partition, fetchOffset: number, limit: number, minOneMessage: boolean, parameters: FetchParameters,
+  ): Promise<void> {
+    const maxOffset = parameters.isolationLevel === READ_COMMITTED ? result.lastStableOffset : result.highWatermark
     try {
-      const read = await partition.read(request.fetchOffset, maxBytes, minOneMessage, maxOffset, parameters.allocate)
+      const read = await partition.read(fetchOffset, limit, minOneMessage, maxOffset, parameters.allocate)
       result.records = read.records
     } catch (error) {
       result.errorCode = errorCodeOf(error, this.log)
     }
-    return result
   }
 
   shutdown(): void {
@@ -218,6 +239,12 @@ export class ReplicaManager {
 const EMPTY = Buffer.alloc(0)
 /** Reads one fetch has in flight at once: bounds its I/O queue (a fetch may name thousands of partitions). */
 const WAVE_READS_MAX = 64
+/**
+ * Bytes a wave may read once the response has less than this left: each of those reads can only
+ * return a small remainder, and reading them one by one cost a loop turn each (~100 sequential
+ * reads per 16 MiB response of 128 partitions, a third of its latency).
+ */
+const WAVE_READ_BYTES_MIN = 1024 * 1024
 
 /** The longest run of whole batches at the start of `records` (whole batches) within `limit` bytes. */
 function wholeBatchesWithin(records: Buffer, limit: number): Buffer {

@@ -1,7 +1,8 @@
 // ReplicaManager.fetch reads partitions in parallel waves; the bytes it returns must be exactly
 // what Kafka's sequential rule gives (ReplicaManager.readFromLog): in request order, at most
 // min(partitionMaxBytes, bytes left) per partition, and only the first non-empty partition may
-// exceed it with its first batch (KIP-74).
+// exceed it with its first batch (KIP-74). Run with several wave floors, so that the planning goes
+// through one wave per partition, a few, and one for everything.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
@@ -51,6 +52,12 @@ test('parallel fetch reads answer the bytes of the sequential rule', async () =>
       }
       return lengths
     }
+    const managers = [replicaManager]
+    for (const waveReadBytesMin of [0, 3_000]) {
+      const manager = new ReplicaManager(logManager, 0, systemClock, pino({ enabled: false }), 100, waveReadBytesMin)
+      for (const partition of partitions) await manager.makeLeader('t', partition.topicId, partition.state, defaultLogConfig)
+      managers.push(manager)
+    }
     await fc.assert(fc.asyncProperty(
       fc.array(fc.record({
         partition: fc.integer({ min: 0, max: PARTITIONS - 1 }),
@@ -58,15 +65,16 @@ test('parallel fetch reads answer the bytes of the sequential rule', async () =>
         partitionMaxBytes: fc.integer({ min: 0, max: 40_000 }),
       }), { minLength: 1, maxLength: 12 }),
       fc.integer({ min: 1, max: 60_000 }),
-      async (wanted, maxBytes) => {
+      fc.constantFrom(...managers),
+      async (wanted, maxBytes, manager) => {
         const requests = wanted.map((request) => ({ topic: 't', currentLeaderEpoch: -1, ...request }))
           .filter((request) => request.fetchOffset <= partitions[request.partition]!.logEndOffset)
         if (requests.length === 0) return
-        const results = await replicaManager.fetch(requests, { maxWaitMs: 0, minBytes: 0, maxBytes, isolationLevel: 0 })
+        const results = await manager.fetch(requests, { maxWaitMs: 0, minBytes: 0, maxBytes, isolationLevel: 0 })
         assert.deepEqual(results.map((result) => result.records?.length ?? -1), await sequential(requests, maxBytes))
         for (const result of results) assert.equal(result.errorCode, 0)
       },
-    ), { numRuns: 150 })
+    ), { numRuns: 300 })
   } finally {
     replicaManager.shutdown()
     await logManager.shutdown()
