@@ -6,6 +6,10 @@
 // lookup(offset) answers the largest entry at or below `offset`; the batch holding `offset` starts
 // at or after that position, so a short scan from there finds it. An empty index answers
 // (baseOffset, 0). The file is rebuilt by recovery when it may be stale (see index-file.ts).
+//
+// Besides the entries, a few exact positions that reads found, in memory only (knownPosition):
+// a consumer's next fetch asks for the offset right after the last batch it received, and the
+// read that returned that batch saw where the next one starts and usually how long it is.
 import assert from 'node:assert/strict'
 import { IndexFile } from './index-file.js'
 
@@ -17,8 +21,25 @@ export interface OffsetPosition {
   readonly position: number
 }
 
+/** Where the first batch whose last offset is ≥ `offset` starts, and its size (0: not known). */
+export interface KnownPosition {
+  readonly offset: number
+  readonly position: number
+  readonly size: number
+}
+
+/** Exact positions kept per segment: a few consumers (groups) reading the segment at once. */
+const KNOWN_POSITIONS_MAX = 8
+
 export class OffsetIndex {
   readonly file: IndexFile
+  /**
+   * Counts truncations. Bytes below a segment's size change only by truncation, so a known
+   * position stays true until then; a read remembers what it found only if none happened meanwhile.
+   */
+  truncations = 0
+  private readonly knownPositions: KnownPosition[] = []
+  private knownPositionsNext = 0
 
   constructor(
     readonly path: string,
@@ -67,9 +88,38 @@ export class OffsetIndex {
     return slot < 0 ? { offset: this.baseOffset, position: 0 } : this.entry(slot)
   }
 
-  /** Removes every entry with offset ≥ offset. */
+  /** Removes every entry with offset ≥ offset, and forgets every known position. */
   truncateTo(offset: number): void {
     this.file.truncateToEntries(this.floorSlot(offset - this.baseOffset - 1) + 1)
+    this.truncations++
+    this.knownPositions.length = 0
+  }
+
+  /** The position a read found for `offset` (rememberPosition), or null. */
+  knownPosition(offset: number): KnownPosition | null {
+    for (const known of this.knownPositions) if (known.offset === offset) return known
+    return null
+  }
+
+  /**
+   * Records that the first batch with last offset ≥ `offset` starts at `position` (and is `size`
+   * bytes, 0 if not seen), as a read that began when `truncations` was current found it.
+   */
+  rememberPosition(truncations: number, offset: number, position: number, size: number): void {
+    assert.ok(position >= 0 && size >= 0, 'known positions are file positions and batch sizes')
+    if (truncations !== this.truncations) return
+    const known = { offset, position, size }
+    for (let index = 0; index < this.knownPositions.length; index++) {
+      if (this.knownPositions[index]!.offset !== offset) continue
+      this.knownPositions[index] = known
+      return
+    }
+    if (this.knownPositions.length < KNOWN_POSITIONS_MAX) {
+      this.knownPositions.push(known)
+      return
+    }
+    this.knownPositions[this.knownPositionsNext] = known
+    this.knownPositionsNext = (this.knownPositionsNext + 1) % KNOWN_POSITIONS_MAX
   }
 
   /**

@@ -27,6 +27,7 @@ import path from 'node:path'
 import {
   BATCH_HEADER_SIZE,
   CompressionType,
+  LOG_OVERHEAD,
   NO_TIMESTAMP,
   readBaseOffset,
   readBaseTimestamp,
@@ -47,6 +48,7 @@ export const INDEX_FILE_SUFFIX = '.index'
 export const TIME_INDEX_FILE_SUFFIX = '.timeindex'
 
 const INT32_MAX = 0x7fffffff
+const EMPTY = Buffer.alloc(0)
 /** Window for header scans: a few index intervals of small batches per read. */
 const SCAN_WINDOW_BYTES = 64 * 1024
 
@@ -68,6 +70,13 @@ export interface BatchLocation {
   readonly size: number
   readonly baseOffset: number
   readonly lastOffset: number
+}
+
+/** A read's chunk of the file at `position`, with the wanted batch at `start`. */
+interface FoundBatch {
+  readonly position: number
+  readonly start: number
+  readonly chunk: Buffer
 }
 
 export interface TimestampAndOffset {
@@ -289,57 +298,80 @@ export class LogSegment {
   /**
    * Whole batches starting with the one holding `offset`: at most `maxBytes` (but at least that
    * first batch when minOneMessage, KIP-74), only batches whose last offset is below `maxOffset`.
-   * Returns null when no batch of this segment holds an offset ≥ `offset`.
+   * Returns null when no batch of this segment holds an offset ≥ `offset`. Where the answer ends
+   * goes to the offset index's known positions (OffsetIndex.rememberPosition): a consumer's next
+   * fetch then starts there without the index scan, and costs no read at all when the batch there
+   * is known not to fit.
    */
   async read(
     offset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean, allocate: (size: number) => Buffer = Buffer.allocUnsafe,
   ): Promise<Buffer | null> {
     await this.ensureIndexesLoaded()
     const end = this.size
+    const truncations = this.offsetIndex.truncations
+    const known = this.offsetIndex.knownPosition(offset)
+    let found: FoundBatch | null = null
+    if (known !== null) {
+      if (known.position + BATCH_HEADER_SIZE > end) return null
+      if (known.size > maxBytes && !minOneMessage) return EMPTY
+      const length = Math.max(maxBytes, BATCH_HEADER_SIZE, minOneMessage ? known.size : 0)
+      const chunk = await this.readBytes(known.position, Math.min(end - known.position, length), allocate)
+      // Only a bug could leave a wrong known position; the scan below still answers right then.
+      const isWholeBatch = chunk.length >= BATCH_HEADER_SIZE && wholeBatchSize(chunk, 0, known.position, end) > 0
+      if (isWholeBatch && readLastOffset(chunk, 0) >= offset) found = { position: known.position, start: 0, chunk }
+    }
+    found ??= await this.findBatch(offset, maxBytes, end, allocate)
+    if (found === null) return null
+    const { position, start, chunk } = found
+    let taken = 0
+    let cursor = start
+    let nextOffset = offset
+    while (cursor + BATCH_HEADER_SIZE <= chunk.length) {
+      const size = wholeBatchSize(chunk, cursor, position + cursor, end)
+      if (size === 0 || readLastOffset(chunk, cursor) >= maxOffset) break
+      if (taken + size > maxBytes && !(taken === 0 && minOneMessage)) break
+      if (cursor + size > chunk.length) {
+        // Only the first batch can need a read of its own: later ones simply end the result.
+        if (taken > 0) break
+        const batch = await this.readBytes(position + cursor, size, allocate)
+        this.offsetIndex.rememberPosition(truncations, readLastOffset(chunk, cursor) + 1, position + cursor + size, 0)
+        return batch
+      }
+      nextOffset = readLastOffset(chunk, cursor) + 1
+      taken += size
+      cursor += size
+    }
+    const nextSize = cursor + LOG_OVERHEAD <= chunk.length ? wholeBatchSize(chunk, cursor, position + cursor, end) : 0
+    this.offsetIndex.rememberPosition(truncations, nextOffset, position + cursor, nextSize)
+    return chunk.subarray(start, start + taken)
+  }
+
+  /**
+   * Reads from the index entry below `offset` until the first batch whose last offset is ≥ it;
+   * null when this segment has none. The chunk holds that batch's header and, unless the file ends
+   * first, maxBytes from it.
+   */
+  private async findBatch(offset: number, maxBytes: number, end: number, allocate: (size: number) => Buffer): Promise<FoundBatch | null> {
     const slackBytes = this.config.indexIntervalBytes + 2 * BATCH_HEADER_SIZE
     let position = this.offsetIndex.lookup(offset).position
     for (;;) {
       if (position + BATCH_HEADER_SIZE > end) return null
-      let chunk = await this.readBytes(position, Math.min(end - position, maxBytes + slackBytes), allocate)
+      const chunk = await this.readBytes(position, Math.min(end - position, maxBytes + slackBytes), allocate)
       let start = 0
-      let found = false
       while (start + BATCH_HEADER_SIZE <= chunk.length) {
         const size = wholeBatchSize(chunk, start, position + start, end)
         if (size === 0) return null
         if (readLastOffset(chunk, start) >= offset) {
-          found = true
-          break
+          // The wanted batch may sit far past the index entry (batches larger than the index
+          // interval): read again from it so the answer is not short of maxBytes.
+          const wanted = Math.min(end - (position + start), maxBytes)
+          if (chunk.length - start >= wanted) return { position, start, chunk }
+          return { position: position + start, start: 0, chunk: await this.readBytes(position + start, wanted, allocate) }
         }
         start += size
       }
-      if (!found) {
-        if (start === 0) return null
-        position += start
-        continue
-      }
-      // The wanted batch may sit far past the index entry (batches larger than the index
-      // interval): read again from it so the answer is not short of maxBytes.
-      const wanted = Math.min(end - (position + start), maxBytes)
-      if (chunk.length - start < wanted) {
-        position += start
-        start = 0
-        chunk = await this.readBytes(position, wanted, allocate)
-      }
-      let taken = 0
-      let cursor = start
-      while (cursor + BATCH_HEADER_SIZE <= chunk.length) {
-        const size = wholeBatchSize(chunk, cursor, position + cursor, end)
-        if (size === 0 || readLastOffset(chunk, cursor) >= maxOffset) break
-        if (taken + size > maxBytes && !(taken === 0 && minOneMessage)) break
-        if (cursor + size > chunk.length) {
-          // Only the first batch can need a read of its own: later ones simply end the result.
-          if (taken === 0) return this.readBytes(position + start, size, allocate)
-          break
-        }
-        taken += size
-        cursor += size
-      }
-      return chunk.subarray(start, start + taken)
+      if (start === 0) return null
+      position += start
     }
   }
 

@@ -1,0 +1,195 @@
+// Reads remember where the next batch starts (OffsetIndex.knownPosition), so a consumer's next
+// fetch skips the index scan and, when that batch cannot fit, the read. Model-based: consumers
+// that continue where their last read ended, interleaved with appends, rolls and truncation, must
+// get exactly what a fresh scan would answer.
+import assert from 'node:assert/strict'
+import path from 'node:path'
+import { after, test } from 'node:test'
+import fc from 'fast-check'
+import { ErrorCode } from '../../src/protocol/errors.js'
+import { readBaseOffset, readBatchSize, readLastOffset } from '../../src/records/batch-header.js'
+import { buildRecordBatch } from '../../src/records/record-builder.js'
+import { logConfigFrom } from '../../src/storage/log-config.js'
+import { PartitionLog } from '../../src/storage/log.js'
+import { LogSegment } from '../../src/storage/segment.js'
+import { tmpDir, type TmpDir } from '../helpers/tmp-dir.js'
+import { manualClock, T0 } from './helpers.js'
+
+interface ModelBatch {
+  readonly baseOffset: number
+  readonly lastOffset: number
+  readonly size: number
+}
+
+interface Model {
+  batches: ModelBatch[]
+  /** Where each consumer fetches next. */
+  cursors: number[]
+}
+
+interface Real {
+  log: PartitionLog
+}
+
+const CONSUMERS = 2
+const config = logConfigFrom({ segmentBytes: 1200, indexIntervalBytes: 150, segmentIndexBytes: 64 })
+const clock = manualClock()
+
+function logEndOffset(model: Model): number {
+  return model.batches.length === 0 ? 0 : model.batches.at(-1)!.lastOffset + 1
+}
+
+/**
+ * Kafka's answer for one read: whole batches from the one holding `offset`, within maxBytes, all
+ * from the segment of that first batch (one segment per read).
+ */
+function expectedBatches(model: Model, segmentBases: number[], offset: number, maxBytes: number, minOneMessage: boolean): ModelBatch[] {
+  const first = model.batches.find((batch) => batch.lastOffset >= offset)
+  if (first === undefined) return []
+  const segmentBase = segmentBases.filter((base) => base <= first.baseOffset).at(-1)!
+  const nextSegmentBase = segmentBases.find((base) => base > segmentBase) ?? Infinity
+  const eligible = model.batches.filter((batch) => batch.lastOffset >= offset && batch.baseOffset < nextSegmentBase)
+  const answer: ModelBatch[] = []
+  let bytes = 0
+  for (const batch of eligible) {
+    if (bytes + batch.size > maxBytes && !(answer.length === 0 && minOneMessage)) break
+    answer.push(batch)
+    bytes += batch.size
+  }
+  return answer
+}
+
+function batchesOf(records: Buffer): ModelBatch[] {
+  const batches: ModelBatch[] = []
+  for (let position = 0; position < records.length; position += readBatchSize(records, position)) {
+    batches.push({ baseOffset: readBaseOffset(records, position), lastOffset: readLastOffset(records, position), size: readBatchSize(records, position) })
+  }
+  return batches
+}
+
+class AppendCommand implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly count: number, readonly valueBytes: number) {}
+  check(): boolean {
+    return true
+  }
+  async run(model: Model, real: Real): Promise<void> {
+    const records = buildRecordBatch(Array.from({ length: this.count }, () => ({ value: 'v'.repeat(this.valueBytes), timestamp: T0 })))
+    const result = await real.log.appendAsLeader(records, { leaderEpoch: 1, nowMs: T0 })
+    assert.equal(result.errorCode, ErrorCode.NONE)
+    const baseOffset = logEndOffset(model)
+    model.batches.push({ baseOffset, lastOffset: baseOffset + this.count - 1, size: records.length })
+  }
+  toString(): string {
+    return `append(${this.count}, ${this.valueBytes})`
+  }
+}
+
+/** A consumer's fetch from where it stopped: maxBytes as given, or (exact) the next batch's size plus it. */
+class ConsumeCommand implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly consumer: number, readonly bytes: number, readonly isExact: boolean, readonly minOneMessage: boolean) {}
+  check(): boolean {
+    return true
+  }
+  async run(model: Model, real: Real): Promise<void> {
+    const offset = Math.min(model.cursors[this.consumer]!, logEndOffset(model))
+    const nextSize = model.batches.find((batch) => batch.lastOffset >= offset)?.size ?? 0
+    const maxBytes = this.isExact ? Math.max(0, nextSize + this.bytes) : this.bytes
+    const result = await real.log.read(offset, maxBytes, { minOneMessage: this.minOneMessage })
+    assert.equal(result.errorCode, ErrorCode.NONE)
+    const returned = batchesOf(result.records)
+    assert.deepEqual(returned, expectedBatches(model, real.log.segmentBaseOffsets, offset, maxBytes, this.minOneMessage))
+    if (returned.length > 0) model.cursors[this.consumer] = returned.at(-1)!.lastOffset + 1
+  }
+  toString(): string {
+    return `consume(${this.consumer}, ${this.isExact ? 'next batch + ' : ''}${this.bytes}, ${this.minOneMessage})`
+  }
+}
+
+class TruncateCommand implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly fraction: number) {}
+  check(model: Model): boolean {
+    return model.batches.length > 0
+  }
+  async run(model: Model, real: Real): Promise<void> {
+    const target = Math.floor(this.fraction * logEndOffset(model))
+    await real.log.truncateTo(target)
+    model.batches = model.batches.filter((batch) => batch.lastOffset < target)
+    assert.equal(real.log.logEndOffset, logEndOffset(model))
+  }
+  toString(): string {
+    return `truncate(${this.fraction.toFixed(2)})`
+  }
+}
+
+const commands = [
+  fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 150 })).map(([count, bytes]) => new AppendCommand(count, bytes)),
+  fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 150 })).map(([count, bytes]) => new AppendCommand(count, bytes)),
+  fc.tuple(fc.integer({ min: 0, max: CONSUMERS - 1 }), fc.integer({ min: 0, max: 1500 }), fc.boolean())
+    .map(([consumer, maxBytes, minOne]) => new ConsumeCommand(consumer, maxBytes, false, minOne)),
+  fc.tuple(fc.integer({ min: 0, max: CONSUMERS - 1 }), fc.integer({ min: -2, max: 2 }), fc.boolean())
+    .map(([consumer, delta, minOne]) => new ConsumeCommand(consumer, delta, true, minOne)),
+  fc.double({ min: 0, max: 1, noNaN: true }).map((fraction) => new TruncateCommand(fraction)),
+]
+
+const dirs: TmpDir[] = []
+after(async () => {
+  for (const dir of dirs) await dir.cleanup()
+})
+
+test('consumers continuing where their reads ended get what a fresh scan answers, across rolls and truncation', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.commands(commands, { maxCommands: 60 }), async (sequence) => {
+      const dir = tmpDir()
+      dirs.push(dir)
+      const real: Real = { log: await PartitionLog.open(path.join(dir.path, 'positions-0'), config, { nowMs: clock.nowMs, hadCleanShutdown: true }) }
+      try {
+        await fc.asyncModelRun(() => ({ model: { batches: [], cursors: new Array<number>(CONSUMERS).fill(0) }, real }), sequence)
+      } finally {
+        await real.log.close()
+        await dir.cleanup()
+      }
+    }),
+    { numRuns: 100 },
+  )
+})
+
+test('a read remembers where the next batch starts; a batch known not to fit costs no file read', async () => {
+  const dir = tmpDir()
+  dirs.push(dir)
+  const segment = await LogSegment.create(dir.path, 0, logConfigFrom({}), T0)
+  try {
+    const batches = [3, 5, 2].map((count) => buildRecordBatch(Array.from({ length: count }, () => ({ value: 'x'.repeat(40), timestamp: T0 }))))
+    let position = 0
+    let nextOffset = 0
+    for (const batch of batches) {
+      batch.writeBigInt64BE(BigInt(nextOffset), 0)
+      await segment.write([batch], batch.length, position)
+      segment.size += batch.length
+      segment.recordBatch(readLastOffset(batch, 0), T0, position, batch.length)
+      position += batch.length
+      nextOffset = readLastOffset(batch, 0) + 1
+    }
+    const first = await segment.read(0, batches[0]!.length, 100, false)
+    assert.equal(first?.length, batches[0]!.length)
+    assert.deepEqual(segment.offsetIndex.knownPosition(3), { offset: 3, position: batches[0]!.length, size: batches[1]!.length })
+
+    let allocations = 0
+    const counting = (size: number): Buffer => {
+      allocations++
+      return Buffer.alloc(size)
+    }
+    const tooSmall = await segment.read(3, batches[1]!.length - 1, 100, false, counting)
+    assert.equal(tooSmall?.length, 0)
+    assert.equal(allocations, 0, 'answered from the known size, without reading')
+
+    const second = await segment.read(3, batches[1]!.length + batches[2]!.length, 100, false, counting)
+    assert.equal(second?.length, batches[1]!.length + batches[2]!.length)
+    assert.equal(allocations, 1, 'one read, from the known position')
+    assert.deepEqual(segment.offsetIndex.knownPosition(10), { offset: 10, position, size: 0 })
+
+    await segment.truncateTo(3, T0)
+    assert.equal(segment.offsetIndex.knownPosition(3), null, 'truncation forgets known positions')
+  } finally {
+    await segment.close()
+  }
+})
