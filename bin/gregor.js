@@ -35,9 +35,10 @@ function runBundle() {
     const cache = readFileSync(path.join(dist, 'bundle', 'gregor.cache'))
     const digest = require('node:crypto').createHash('sha1').update(source).digest()
     if (cache.subarray(0, digest.length).equals(digest)) cachedData = cache.subarray(digest.length)
-  } catch (error) {
-    if (error.code !== 'ENOENT') throw error
+  } catch {
+    // The cache only saves time: without a readable one, V8 compiles the bundle.
   }
+  // The bundle is ASCII, so latin1 decodes it exactly, into a one-byte string.
   const script = new vm.Script(source.toString('latin1'), { filename: bundleFile, cachedData })
   const bundle = { exports: {} }
   script.runInThisContext()(bundle.exports, require('node:module').createRequire(bundleFile), bundle, bundleFile, path.dirname(bundleFile))
