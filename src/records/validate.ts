@@ -310,6 +310,137 @@ export function walkRecords(
   limits: ValidationLimits,
   checkOffsetDeltas: boolean,
 ): number | ValidationFailure {
+  if (recordsCount >= 0 && (!batchClaimsLogAppendTime || limits.origin !== 'client')) {
+    const valid = walkValidRecords(records, recordsStart, batchEnd, recordsCount, baseTimestamp, limits, checkOffsetDeltas)
+    if (valid !== null) return valid
+  }
+  return walkRecordsReportingErrors(records, recordsStart, batchEnd, recordsCount, baseTimestamp, batchClaimsLogAppendTime, limits, checkOffsetDeltas)
+}
+
+/** Thrown inside walkValidRecords (preallocated): the batch needs the reporting walk. */
+const NOT_VALID = new Error('record batch needs the reporting walk')
+/** Where walkValidRecords reads; the walk is synchronous, so one position serves every call. */
+let walkPosition = 0
+
+/**
+ * The happy path of walkRecords, ~3x faster (a compressed batch's records are walked on the event
+ * loop): the same checks in the same order, but the first fault of any kind answers null and
+ * walkRecordsReportingErrors then walks the batch again to build Kafka's exact answer. Returns the
+ * largest record timestamp when every record is valid. Callers exclude batches claiming
+ * LogAppendTime from clients (each record is an error there).
+ */
+function walkValidRecords(
+  records: Buffer,
+  recordsStart: number,
+  batchEnd: number,
+  recordsCount: number,
+  baseTimestamp: number,
+  limits: ValidationLimits,
+  checkOffsetDeltas: boolean,
+): number | null {
+  const checksTimestamps = limits.timestampType === 'CreateTime'
+  const { nowMs, timestampBeforeMaxMs, timestampAfterMaxMs, isCompacted } = limits
+  let maxTimestamp = NO_TIMESTAMP
+  walkPosition = recordsStart
+  try {
+    for (let index = 0; index < recordsCount; index++) {
+      const bodySize = varintAt(records, batchEnd)
+      const bodyStart = walkPosition
+      if (bodySize < 0 || bodySize > batchEnd - bodyStart) return null
+      const bodyEnd = bodyStart + bodySize
+      if (walkPosition >= bodyEnd) return null
+      walkPosition++ // attributes: unused in v2
+      const timestamp = baseTimestamp + varlongAt(records, bodyEnd)
+      const offsetDelta = varintAt(records, bodyEnd)
+      if (checkOffsetDeltas && offsetDelta !== index) return null
+      const keySize = varintAt(records, bodyEnd)
+      if (keySize >= 0) skipBytes(keySize, bodyEnd)
+      const valueSize = varintAt(records, bodyEnd)
+      if (valueSize >= 0) skipBytes(valueSize, bodyEnd)
+      const headersCount = varintAt(records, bodyEnd)
+      if (headersCount < 0 || headersCount > bodyEnd - walkPosition) return null
+      for (let header = 0; header < headersCount; header++) {
+        const headerKeySize = varintAt(records, bodyEnd)
+        if (headerKeySize < 0) return null
+        skipBytes(headerKeySize, bodyEnd)
+        const headerValueSize = varintAt(records, bodyEnd)
+        if (headerValueSize >= 0) skipBytes(headerValueSize, bodyEnd)
+      }
+      if (walkPosition !== bodyEnd) return null
+      if (isCompacted && keySize < 0) return null
+      if (checksTimestamps && timestamp !== NO_TIMESTAMP) {
+        const difference = nowMs - timestamp
+        if (!Number.isSafeInteger(timestamp) || difference > timestampBeforeMaxMs || -difference > timestampAfterMaxMs) return null
+      }
+      if (timestamp > maxTimestamp) maxTimestamp = timestamp
+    }
+  } catch (error) {
+    if (error === NOT_VALID) return null
+    throw error
+  }
+  return walkPosition === batchEnd ? maxTimestamp : null
+}
+
+/** VarintCursor.varint at walkPosition, bounded by `end`. */
+function varintAt(buffer: Buffer, end: number): number {
+  let position = walkPosition
+  if (position >= end) throw NOT_VALID
+  let byte = buffer[position++]!
+  if (byte < 0x80) {
+    walkPosition = position
+    return (byte >>> 1) ^ -(byte & 1)
+  }
+  let value = byte & 0x7f
+  let shift = 7
+  for (;;) {
+    if (position >= end) throw NOT_VALID
+    byte = buffer[position++]!
+    if (byte < 0x80) {
+      value |= byte << shift
+      walkPosition = position
+      return (value >>> 1) ^ -(value & 1)
+    }
+    value |= (byte & 0x7f) << shift
+    shift += 7
+    if (shift > 28) throw NOT_VALID
+  }
+}
+
+/** VarintCursor.varlong at walkPosition, bounded by `end`. */
+function varlongAt(buffer: Buffer, end: number): number {
+  let position = walkPosition
+  let raw = 0
+  let scale = 1
+  for (let index = 0; ; index++) {
+    if (index >= 10 || position >= end) throw NOT_VALID
+    const byte = buffer[position++]!
+    raw += (byte & 0x7f) * scale
+    if (byte < 0x80) break
+    scale *= 128
+  }
+  walkPosition = position
+  return raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2
+}
+
+function skipBytes(bytes: number, end: number): void {
+  if (bytes > end - walkPosition) throw NOT_VALID
+  walkPosition += bytes
+}
+
+/**
+ * walkRecords record by record through the cursor, collecting Kafka's per-record errors (exported
+ * as the reference its fast path is tested against).
+ */
+export function walkRecordsReportingErrors(
+  records: Buffer,
+  recordsStart: number,
+  batchEnd: number,
+  recordsCount: number,
+  baseTimestamp: number,
+  batchClaimsLogAppendTime: boolean,
+  limits: ValidationLimits,
+  checkOffsetDeltas: boolean,
+): number | ValidationFailure {
   if (recordsCount < 0) return failure(ErrorCode.INVALID_RECORD, `Found invalid record count ${recordsCount}`)
   let maxTimestamp = NO_TIMESTAMP
   let errors: RecordError[] | null = null
