@@ -3,7 +3,8 @@
 // RESPONSE_BYTES_MAX), each partition at partition_max_bytes, except that the first batch of the
 // first non-empty partition is always returned whole (KIP-74). v7+ fetch sessions (KIP-227):
 // epoch -1 is a sessionless full fetch, epoch 0 opens a session, n>0 is incremental and the
-// response then only carries partitions with news. v13+ names topics by id.
+// response then only carries partitions with news; partitions that returned records move to the
+// end of the session's order. v13+ names topics by id.
 // Deviations: follower fetches (replica_id >= 0) are served like consumer fetches until replication
 // lands; a response carries at most 16 MiB of records even when max_bytes allows more.
 import { ErrorCode } from '../../protocol/errors.js'
@@ -89,6 +90,7 @@ export const fetch: ApiHandler<FetchRequest, FetchResponse> = {
     response.sessionId = session?.id ?? 0
     if (session !== null && incremental) session.epoch = nextEpoch(session.epoch)
     let topic: ResponseTopic | null = null
+    const rotated = incremental ? session : null
     wanted.forEach((partition, index) => {
       const result = resultsByIndex.get(index)
       const out = toResponsePartition(partition, result, request.isolationLevel)
@@ -103,6 +105,14 @@ export const fetch: ApiHandler<FetchRequest, FetchResponse> = {
         response.responses.push(topic)
       }
       topic.partitions.push(out)
+      // KIP-227 fairness, as Kafka's IncrementalFetchContext: a partition that returned records
+      // moves to the end of the session, so the next responses (cut at the byte limits) serve the
+      // others first.
+      if (rotated !== null && out.records !== null && out.records.length > 0) {
+        const key = keyOf(partition)
+        rotated.partitions.delete(key)
+        rotated.partitions.set(key, partition)
+      }
     })
     return response
   },
