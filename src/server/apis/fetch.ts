@@ -83,8 +83,8 @@ export const fetch: ApiHandler<FetchRequest, FetchResponse> = {
       maxWaitMs: request.maxWaitMs, minBytes: request.minBytes, maxBytes, isolationLevel: request.isolationLevel,
       allocate: lease.allocate,
     })
-    const resultsByIndex = new Map<number, FetchPartitionResult>()
-    readIndexes.forEach((wantedIndex, resultIndex) => resultsByIndex.set(wantedIndex, results[resultIndex]!))
+    const resultsByIndex = new Array<FetchPartitionResult | undefined>(wanted.length)
+    readIndexes.forEach((wantedIndex, resultIndex) => (resultsByIndex[wantedIndex] = results[resultIndex]))
 
     const response = createFetchResponse()
     response.sessionId = session?.id ?? 0
@@ -92,7 +92,7 @@ export const fetch: ApiHandler<FetchRequest, FetchResponse> = {
     let topic: ResponseTopic | null = null
     const rotated = incremental ? session : null
     wanted.forEach((partition, index) => {
-      const result = resultsByIndex.get(index)
+      const result = resultsByIndex[index]
       const out = toResponsePartition(partition, result, request.isolationLevel)
       if (incremental && !hasNews(partition, out)) return
       if (result !== undefined) {
@@ -196,9 +196,9 @@ function toResponsePartition(partition: Wanted, result: FetchPartitionResult | u
     highWatermark: BigInt(result?.highWatermark ?? -1),
     lastStableOffset: BigInt(result?.lastStableOffset ?? -1),
     logStartOffset: BigInt(result?.logStartOffset ?? -1),
-    divergingEpoch: { epoch: -1, endOffset: -1n },
-    currentLeader: { leaderId: -1, leaderEpoch: -1 },
-    snapshotId: { endOffset: -1n, epoch: -1 },
+    divergingEpoch: NO_DIVERGING_EPOCH,
+    currentLeader: NO_CURRENT_LEADER,
+    snapshotId: NO_SNAPSHOT_ID,
     abortedTransactions: isolationLevel === 0 ? null : [],
     preferredReadReplica: -1,
     records: result?.records ?? EMPTY_RECORDS,
@@ -223,3 +223,7 @@ function nextEpoch(epoch: number): number {
 }
 
 const EMPTY_RECORDS = Buffer.alloc(0)
+// The tagged fields' defaults (not sent), shared by every partition of every response.
+const NO_DIVERGING_EPOCH = Object.freeze({ epoch: -1, endOffset: -1n })
+const NO_CURRENT_LEADER = Object.freeze({ leaderId: -1, leaderEpoch: -1 })
+const NO_SNAPSHOT_ID = Object.freeze({ endOffset: -1n, epoch: -1 })
