@@ -7,7 +7,8 @@
 // - Malformed input closes this connection with a log line; it never throws out of here.
 // - Reads land in one shared read buffer, or straight in the unfilled tail of a large frame
 //   (socket-reads.ts): no Buffer per socket read. Each frame gets a buffer of its own once its
-//   size and API key are known; Produce frames one from the frame pool when it has one.
+//   size and API key are known; a Produce frame takes one from the frame pool, and while all are
+//   lent its connection stops reading until one comes back (no allocation per produce frame).
 import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import type { BrokerContext } from './broker-context.js'
