@@ -1,8 +1,8 @@
 // Brings up the group coordinator of a broker and the __consumer_offsets topic it lives in.
 //
-// As Kafka, the topic is created on demand: the first FindCoordinator for a group starts creating
-// it and, like every FindCoordinator until the topic exists and this broker's partitions of it are
-// loaded, answers COORDINATOR_NOT_AVAILABLE (clients retry it). Creating it at start-up instead
+// As Kafka, the topic is created on demand by the first FindCoordinator for a group. Kafka answers
+// that lookup COORDINATOR_NOT_AVAILABLE and clients retry; Gregor's lookup waits for the creation
+// and answers with the coordinator (COORDINATOR_NOT_AVAILABLE only if creating failed). Creating it at start-up instead
 // would cost every broker start ~50 ms for 50 partitions that a broker without groups never uses.
 // A topic already on disk at start-up is loaded in the background: its partitions, one after
 // another (sequential loads bound memory to one offsets.load.buffer.size read), and requests for
@@ -77,6 +77,17 @@ export class OffsetsTopic {
       this.creating = null
     })
     return false
+  }
+
+  /**
+   * ensureAvailable, but waiting for a creation it starts or finds in flight (tens of ms), so the
+   * first group lookup on a fresh broker gets its coordinator instead of a retry: librdkafka backs
+   * off a whole second after COORDINATOR_NOT_AVAILABLE.
+   */
+  async awaitAvailable(): Promise<boolean> {
+    if (this.ensureAvailable()) return true
+    await this.creating
+    return this.available
   }
 
   /** Waits for a creation in flight; afterwards nothing creates the topic. */

@@ -1,8 +1,8 @@
 // FindCoordinator (key 10), v0-6 (v0 must stay advertised: librdkafka < 2.11 only enables its
 // group consumer when FindCoordinator ∋ 0). v4+ batches keys (KIP-699). A group's coordinator is
 // the leader of partition abs(hash(groupId)) % offsets.topic.num.partitions of __consumer_offsets.
-// As in Kafka, the first group lookup creates __consumer_offsets; until it exists and this broker's
-// partitions of it are loaded, group lookups answer COORDINATOR_NOT_AVAILABLE (clients retry).
+// As in Kafka, the first group lookup creates __consumer_offsets. Kafka answers it
+// COORDINATOR_NOT_AVAILABLE; here it waits for the creation (tens of ms) and names the coordinator.
 // Deviation: there is no transaction coordinator yet, so transactional ids get COORDINATOR_NOT_AVAILABLE.
 import { GROUP_METADATA_TOPIC } from '../../cluster/topic-names.js'
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
@@ -26,15 +26,16 @@ export const findCoordinator: ApiHandler<FindCoordinatorRequest, FindCoordinator
   apiKey: 10,
   minVersion: 0,
   maxVersion: 6,
-  handle(ctx, request) {
+  async handle(ctx, request) {
     if (request.keyType !== GROUP_KEY_TYPE && request.keyType !== TRANSACTION_KEY_TYPE) {
       throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${request.keyType}`)
     }
+    const offsetsTopicAvailable = request.keyType === GROUP_KEY_TYPE && await ctx.broker.offsetsTopic.awaitAvailable()
     const response = createFindCoordinatorResponse()
     if (ctx.apiVersion >= 4) {
-      response.coordinators = request.coordinatorKeys.map((key) => ({ key, ...lookup(ctx, request.keyType, key) }))
+      response.coordinators = request.coordinatorKeys.map((key) => ({ key, ...lookup(ctx, offsetsTopicAvailable, key) }))
     } else {
-      Object.assign(response, lookup(ctx, request.keyType, request.key))
+      Object.assign(response, lookup(ctx, offsetsTopicAvailable, request.key))
     }
     return response
   },
@@ -47,9 +48,9 @@ export const findCoordinator: ApiHandler<FindCoordinatorRequest, FindCoordinator
   },
 }
 
-function lookup(ctx: RequestContext, keyType: number, key: string): Coordinator {
-  if (keyType !== GROUP_KEY_TYPE) return notFound(ErrorCode.COORDINATOR_NOT_AVAILABLE)
-  if (!ctx.broker.offsetsTopic.ensureAvailable()) return notFound(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+/** A group's coordinator; transactional ids (no transaction coordinator yet) find none. */
+function lookup(ctx: RequestContext, offsetsTopicAvailable: boolean, key: string): Coordinator {
+  if (!offsetsTopicAvailable) return notFound(ErrorCode.COORDINATOR_NOT_AVAILABLE)
   const partition = ctx.broker.groupCoordinator.partitionFor(key)
   const state = ctx.broker.metadata.topics.get(GROUP_METADATA_TOPIC)?.partitions[partition]
   const broker = state === undefined || state.leader === -1 ? undefined : ctx.broker.metadata.broker(state.leader)
