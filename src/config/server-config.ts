@@ -171,6 +171,8 @@ export const BROKER_CONFIGS = [
   prop('replica.socket.receive.buffer.bytes', 'int', '65536', 'high', 'read-only', 'SO_RCVBUF of follower fetch sockets.'),
   prop('replica.high.watermark.checkpoint.interval.ms', 'long', '5000', 'high', 'read-only', 'How often high watermarks are checkpointed.'),
   prop('fetch.max.bytes', 'int', '57671680', 'medium', 'read-only', 'Bytes per fetch response.', atLeast(0)),
+  // Gregor's own (Kafka has no such limit): why, see server/apis/fetch.ts.
+  prop('gregor.fetch.response.max.bytes', 'int', '16777216', 'low', 'read-only', 'Record bytes per fetch response, below fetch.max.bytes.', atLeast(1)),
   prop('fetch.purgatory.purge.interval.requests', 'int', '1000', 'medium', 'read-only', 'Purge interval of the fetch purgatory, in requests.'),
   prop('producer.purgatory.purge.interval.requests', 'int', '1000', 'medium', 'read-only', 'Purge interval of the produce purgatory, in requests.'),
   prop('delete.records.purgatory.purge.interval.requests', 'int', '1', 'medium', 'read-only', 'Purge interval of the delete-records purgatory, in requests.'),

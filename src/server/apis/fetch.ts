@@ -1,12 +1,13 @@
 // Fetch (key 1), v4-17 (Kafka 4 removed v0-3). Long polls wait in the fetch purgatory for
 // min_bytes or max_wait_ms. Byte limits: the response stops at min(max_bytes, fetch.max.bytes,
-// RESPONSE_BYTES_MAX), each partition at partition_max_bytes, except that the first batch of the
+// gregor.fetch.response.max.bytes), each partition at partition_max_bytes, except that the first batch of the
 // first non-empty partition is always returned whole (KIP-74). v7+ fetch sessions (KIP-227):
 // epoch -1 is a sessionless full fetch, epoch 0 opens a session, n>0 is incremental and the
 // response then only carries partitions with news; partitions that returned records move to the
 // end of the session's order. v13+ names topics by id.
 // Deviations: follower fetches (replica_id >= 0) are served like consumer fetches until replication
-// lands; a response carries at most 16 MiB of records even when max_bytes allows more.
+// lands; a response carries at most gregor.fetch.response.max.bytes (16 MiB) of records even when
+// max_bytes allows more.
 import { ErrorCode } from '../../protocol/errors.js'
 import {
   createFetchResponse, createFetchResponsePartitionData, type FetchRequest, type FetchResponse,
@@ -23,15 +24,14 @@ type ResponsePartition = ResponseTopic['partitions'][number]
 
 const TOPIC_IDS_FROM = 13
 const SESSIONS_FROM = 7
-/**
- * Record bytes one response carries at most, below fetch.max.bytes (55 MiB; librdkafka and Java
- * ask for 50 MiB). Clients receive a response into one allocation; librdkafka's, above glibc's
+/*
+ * gregor.fetch.response.max.bytes (16 MiB) bounds the record bytes of one
+ * response, below fetch.max.bytes (55 MiB; librdkafka and Java ask for 50 MiB). Clients receive a response into one allocation; librdkafka's, above glibc's
  * mmap threshold (at most 32 MiB), lands in fresh pages each time: with 50 MB responses a
  * 128-partition consumer took twice the page faults (~6% of its CPU) and ran 5-15% slower, and it
  * waited longer for each response. The protocol lets a broker answer less than max_bytes (Kafka
  * does at segment ends); the client simply fetches again.
  */
-const RESPONSE_BYTES_MAX = 16 * 1024 * 1024
 
 interface Wanted extends SessionPartition {
   /** Set when the topic (or topic id) is unknown: answered without reading. */
@@ -75,7 +75,7 @@ export const fetch: ApiHandler<FetchRequest, FetchResponse> = {
         partitionMaxBytes: partition.partitionMaxBytes, currentLeaderEpoch: partition.currentLeaderEpoch,
       })
     })
-    const maxBytes = Math.min(request.maxBytes, broker.config.fetchMaxBytes, RESPONSE_BYTES_MAX)
+    const maxBytes = Math.min(request.maxBytes, broker.config.fetchMaxBytes, broker.config.gregorFetchResponseMaxBytes)
     // Records are read into pooled slabs, given back once the response has left through the socket.
     const lease = broker.fetchBuffers.lease()
     ctx.afterResponse(() => lease.release())
