@@ -11,14 +11,11 @@
 // still serving v0 would; through it Burrow's lag must equal produced minus committed.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { ErrorCode } from '../../src/protocol/errors.js'
-import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../../src/protocol/messages/find-coordinator.js'
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js'
 import { kcatMetadata, kcatProduce } from '../helpers/kcat.js'
 import { pollUntil, withDeadline } from '../helpers/poll.js'
 import { freePort } from '../helpers/ports.js'
 import { killTracked } from '../helpers/processes.js'
-import { WireClient, createRequest } from '../helpers/wire-client.js'
 import {
   startBurrow, startListOffsetsShim, startZooKeeper, type Burrow, type BurrowLogEntry, type ListOffsetsShim, type ZooKeeper,
 } from './go/burrow-support.js'
@@ -27,7 +24,6 @@ import {
   FAST_GROUP_OVERRIDES, committedOffsets, createTopic, produceValues, startKafkajsMember, waitForCount, type ConsumedRecord,
 } from './groups-support.js'
 
-const FIND_COORDINATOR = 10
 const UNSUPPORTED = 'kafka server: The version of API is not supported.'
 const WEEK_MS = 7 * 24 * 3600 * 1000
 const DIRECT_TOPIC = 'burrow-direct'
@@ -74,19 +70,6 @@ describe('Burrow 1.2.1 interop', () => {
     }
   }
 
-  /** FindCoordinator until it names a coordinator: the first one creates __consumer_offsets. */
-  async function lookUpGroupCoordinator(broker: BrokerProcess): Promise<void> {
-    const client = await WireClient.connect(broker.host, broker.port)
-    try {
-      const request = createRequest<FindCoordinatorRequest>(FIND_COORDINATOR)
-      request.key = 'burrow-setup'
-      await pollUntil(async () => (await client.request<FindCoordinatorResponse>(FIND_COORDINATOR, 3, request)).errorCode === ErrorCode.NONE,
-        { message: 'FindCoordinator names a coordinator' })
-    } finally {
-      client.close()
-    }
-  }
-
   before(async () => {
     brokerPort = await freePort()
     const shimPort = await freePort()
@@ -110,9 +93,6 @@ describe('Burrow 1.2.1 interop', () => {
       produceValues(direct.bootstrap, DIRECT_TOPIC, 2, 'd', 20),
       produceValues(behindShim.bootstrap, SHIM_TOPIC, 2, 's', 20),
     ]), 30_000)
-    // Burrow's consumer module gives up at start when __consumer_offsets does not exist; Gregor, like
-    // Kafka, creates it on the first group lookup (Kafka also on a Metadata request naming it).
-    await withDeadline('creating __consumer_offsets', Promise.all([direct, behindShim].map((broker) => lookUpGroupCoordinator(broker))), 30_000)
     burrow = await withDeadline('starting Burrow', startBurrow(zookeeper!, [{ name: 'direct', bootstrap: direct.bootstrap }, { name: 'shim', bootstrap: behindShim.bootstrap }]), 40_000)
   }, { timeout: 200_000 })
   after(async () => {

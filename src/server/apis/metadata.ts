@@ -3,7 +3,7 @@
 // unlike Kafka, the answer already carries the new topic's leaders (creation is synchronous on
 // a single broker), so clients need no retry. v10+ may name topics by id.
 import { ZERO_UUID, type TopicImage } from '../../cluster/metadata-image.js'
-import { isInternalTopic, topicNameProblem } from '../../cluster/topic-names.js'
+import { GROUP_METADATA_TOPIC, isInternalTopic, topicNameProblem } from '../../cluster/topic-names.js'
 import { ErrorCode, KafkaError } from '../../protocol/errors.js'
 import {
   createMetadataResponse, type MetadataRequest, type MetadataResponse,
@@ -75,6 +75,13 @@ export const metadata: ApiHandler<MetadataRequest, MetadataResponse> = {
 async function unknownTopic(ctx: RequestContext, name: string, mayAutoCreate: boolean, includeOperations: boolean): Promise<ResponseTopic> {
   const problem = topicNameProblem(name)
   if (problem !== null) return errorTopic(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION)
+  if (mayAutoCreate && name === GROUP_METADATA_TOPIC) {
+    // As Kafka, auto-creation makes __consumer_offsets the way the group coordinator does (its
+    // partition count and configs); tools such as Burrow read it before any group was looked up.
+    await ctx.broker.offsetsTopic.awaitAvailable()
+    const created = ctx.broker.metadata.topics.get(name)
+    return created === undefined ? errorTopic(name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE) : describeTopic(created, includeOperations)
+  }
   if (!mayAutoCreate || isInternalTopic(name)) return errorTopic(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
   const config = ctx.broker.config
   try {

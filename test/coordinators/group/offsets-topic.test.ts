@@ -74,3 +74,22 @@ test('a __consumer_offsets created through CreateTopics is adopted with its own 
     assert.equal(await offsetsTopicPartitions(client), 2)
   })
 })
+
+test('a Metadata request naming __consumer_offsets creates it when auto-creation is allowed, as Kafka does', async () => {
+  const metadataOf = async (client: WireClient, allowAutoTopicCreation: boolean) => {
+    const request = createRequest<MetadataRequest>(METADATA)
+    request.topics = [{ name: OFFSETS_TOPIC, topicId: Buffer.alloc(16) }]
+    request.allowAutoTopicCreation = allowAutoTopicCreation
+    const response = await client.request<MetadataResponse>(METADATA, 12, request)
+    return { errorCode: response.topics[0]!.errorCode, isInternal: response.topics[0]!.isInternal, partitions: response.topics[0]!.partitions.length }
+  }
+  await withBroker(await startInProcessBroker({ config: { 'offsets.topic.num.partitions': 3 } }), async (client) => {
+    assert.deepEqual(await metadataOf(client, false), { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, isInternal: false, partitions: 0 })
+    assert.deepEqual(await metadataOf(client, true), { errorCode: ErrorCode.NONE, isInternal: true, partitions: 3 })
+    assert.deepEqual(await findCoordinator(client, ['g1']), [ErrorCode.NONE])
+  })
+  await withBroker(await startInProcessBroker({ config: { 'offsets.topic.num.partitions': 3, 'auto.create.topics.enable': false } }), async (client) => {
+    assert.deepEqual(await metadataOf(client, true), { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, isInternal: false, partitions: 0 })
+    assert.equal(await offsetsTopicPartitions(client), null)
+  })
+})
