@@ -3,6 +3,7 @@
 // every ISR member has the data; only records below it are served to consumers. With this
 // broker as the only ISR member it moves with the log end offset after each append.
 import assert from 'node:assert/strict'
+import type { RecordError } from '../records/validate.js'
 import type { PartitionLog, AppendResult, ReadResult } from '../storage/log.js'
 import type { LogConfig } from '../storage/log-config.js'
 import { ErrorCode, KafkaError } from '../protocol/errors.js'
@@ -51,7 +52,7 @@ export class Partition {
 
   async appendAsLeader(records: Buffer, nowMs: number): Promise<AppendResult> {
     const result = await this.log.appendAsLeader(records, { leaderEpoch: this.state.leaderEpoch, nowMs })
-    if (result.errorCode !== ErrorCode.NONE) throw new KafkaError(result.errorCode, result.errorMessage ?? undefined)
+    if (result.errorCode !== ErrorCode.NONE) throw new AppendRejectedError(result.errorCode, result.errorMessage, result.recordErrors)
     this.advanceHighWatermark(records.length)
     return result
   }
@@ -92,4 +93,11 @@ export class Partition {
 
 export function partitionKey(topic: string, partition: number): string {
   return `${topic}-${partition}`
+}
+
+/** A refused append, with Kafka's per-record reasons (ProduceResponse record_errors, v8+). */
+export class AppendRejectedError extends KafkaError {
+  constructor(code: number, message: string | null, readonly recordErrors: readonly RecordError[]) {
+    super(code, message ?? undefined)
+  }
 }

@@ -9,7 +9,11 @@ import { CompressionType } from '../../src/records/batch-header.js'
 import { compressBatch, rebuildBatch } from '../../src/records/compression/compressed-batch.js'
 import { buildRecordBatch } from '../../src/records/record-builder.js'
 import { ErrorCode, KafkaError } from '../../src/protocol/errors.js'
+import type { ProduceRequest, ProduceResponse } from '../../src/protocol/messages/produce.js'
 import { startInProcessBroker, type InProcessBroker } from '../helpers/broker-in-process.js'
+import { WireClient, createRequest } from '../helpers/wire-client.js'
+
+const PRODUCE = 0
 
 let broker: InProcessBroker
 let client: KafkaClient
@@ -38,4 +42,24 @@ test('a valid zstd batch is accepted; undecodable bytes are CORRUPT_MESSAGE; a k
   await assert.rejects(client.produce('compressed-produce', 0, keyless, { acks: -1 }), isCode(ErrorCode.INVALID_RECORD))
 
   assert.equal((await client.listOffsets('compressed-produce', 0, LATEST_TIMESTAMP)).offset, 2n)
+})
+
+test('Produce v8+ names the refused records in record_errors (batch index and reason), as Kafka', async () => {
+  const keyless = await compressBatch(buildRecordBatch([{ key: 'a', value: '1' }, { value: 'no key' }, { key: 'c', value: '3' }, { value: 'none' }]), CompressionType.LZ4, 9)
+  const wire = await WireClient.connect(broker.host, broker.port)
+  try {
+    const request = createRequest<ProduceRequest>(PRODUCE)
+    request.acks = -1
+    request.timeoutMs = 5000
+    request.topicData = [{ name: 'compressed-produce', partitionData: [{ index: 0, records: keyless }] }]
+    const response = await wire.request<ProduceResponse>(PRODUCE, 9, request)
+    const partition = response.responses[0]!.partitionResponses[0]!
+    assert.equal(partition.errorCode, ErrorCode.INVALID_RECORD)
+    assert.deepEqual(partition.recordErrors.map((e) => [e.batchIndex, e.batchIndexErrorMessage]), [
+      [1, 'Compacted topic cannot accept message without key'],
+      [3, 'Compacted topic cannot accept message without key'],
+    ])
+  } finally {
+    wire.close()
+  }
 })

@@ -7,7 +7,9 @@
 // (storage/producer-state.ts); the answers pass through unchanged: a retry of a stored batch gets
 // NONE with its original offsets (never DUPLICATE_SEQUENCE_NUMBER), a gap OUT_OF_ORDER_SEQUENCE_NUMBER,
 // a fenced epoch INVALID_PRODUCER_EPOCH, as Kafka 4.
+// Records refused by validation are named in record_errors (batch index and reason; v8+), as Kafka.
 // Deviation: transactional produce is not supported yet (no transaction coordinator).
+import { AppendRejectedError } from '../../cluster/partition.js'
 import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/errors.js'
 import {
   createProduceResponse, type ProduceRequest, type ProduceResponse,
@@ -85,6 +87,9 @@ export const produce: ApiHandler<ProduceRequest, ProduceResponse> = {
 function setError(ctx: RequestContext, out: PartitionResponse, error: unknown): void {
   out.errorCode = errorCodeOf(error, ctx.log)
   if (error instanceof KafkaError && error.message !== '' && error.message !== String(error.code)) out.errorMessage = error.message
+  if (error instanceof AppendRejectedError) {
+    out.recordErrors = error.recordErrors.map((recordError) => ({ batchIndex: recordError.batchIndex, batchIndexErrorMessage: recordError.message }))
+  }
 }
 
 /** The default leader (none given): shared, the encoder only reads it. */
