@@ -91,6 +91,14 @@ export class OffsetIndex {
   /** Removes every entry with offset ≥ offset, and forgets every known position. */
   truncateTo(offset: number): void {
     this.file.truncateToEntries(this.floorSlot(offset - this.baseOffset - 1) + 1)
+    this.forgetPositions()
+  }
+
+  /**
+   * Forgets every known position, and what reads running now would remember. The segment calls it
+   * again once its file is shorter: a read that began in between saw the old bytes.
+   */
+  forgetPositions(): void {
     this.truncations++
     this.knownPositions.length = 0
   }

@@ -447,6 +447,7 @@ export class LogSegment {
       truncatedBytes = this.size - location.position
       await this.log.truncate(location.position)
       this.size = location.position
+      this.offsetIndex.forgetPositions()
     }
     this.bytesSinceLastIndexEntry = 0
     if (this.size === 0) {

@@ -193,3 +193,59 @@ test('a read remembers where the next batch starts; a batch known not to fit cos
     await segment.close()
   }
 })
+
+test('a read that runs while a truncation is shortening the file leaves no known position behind', async () => {
+  const dir = tmpDir()
+  dirs.push(dir)
+  const segment = await LogSegment.create(dir.path, 0, logConfigFrom({}), T0)
+  let position = 0
+  let nextOffset = 0
+  const append = async (batch: Buffer): Promise<void> => {
+    batch.writeBigInt64BE(BigInt(nextOffset), 0)
+    await segment.write([batch], batch.length, position)
+    segment.size += batch.length
+    segment.recordBatch(readLastOffset(batch, 0), T0, position, batch.length)
+    position += batch.length
+    nextOffset = readLastOffset(batch, 0) + 1
+  }
+  const batchOf = (values: number[]): Buffer => buildRecordBatch(values.map((bytes) => ({ value: 'x'.repeat(bytes), timestamp: T0 })))
+  try {
+    const fiveRecords = batchOf([40, 40, 40, 40, 40])
+    for (const batch of [batchOf([40, 40, 40]), fiveRecords, batchOf([40, 40])]) await append(batch)
+
+    // The truncation to offset 3 is held at the file truncate; a consumer's read of 3..7 runs then.
+    const handle = segment.log
+    const truncate = handle.truncate.bind(handle)
+    let reachedTruncate!: () => void
+    const atTruncate = new Promise<void>((resolve) => (reachedTruncate = resolve))
+    let releaseTruncate!: () => void
+    const released = new Promise<void>((resolve) => (releaseTruncate = resolve))
+    handle.truncate = async (length?: number) => {
+      reachedTruncate()
+      await released
+      return truncate(length)
+    }
+    const truncation = segment.truncateTo(3, T0)
+    await atTruncate
+    const raced = await segment.read(3, fiveRecords.length, 100, false)
+    assert.equal(raced?.length, fiveRecords.length)
+    releaseTruncate()
+    await truncation
+    handle.truncate = truncate
+    position = segment.size
+    nextOffset = 3
+
+    // New batches: 3..9 in as many bytes as the old 3..7, then 10..12 where the old 8..9 began.
+    const sevenRecords = Array.from({ length: 60 }, (_, last) => batchOf([25, 25, 25, 25, 25, 25, last]))
+      .find((batch) => batch.length === fiveRecords.length)
+    assert.ok(sevenRecords !== undefined, 'a seven-record batch as long as the five-record one')
+    await append(sevenRecords)
+    await append(batchOf([40, 40, 40]))
+
+    const records = await segment.read(8, 10_000, 100, false)
+    assert.ok(records !== null && records.length > 0)
+    assert.equal(readBaseOffset(records, 0), 3, 'offset 8 is read from the batch holding it')
+  } finally {
+    await segment.close()
+  }
+})
