@@ -8,7 +8,8 @@
 // - Reads land in one shared read buffer, or straight in the unfilled tail of a large frame
 //   (socket-reads.ts): no Buffer per socket read. Each frame gets a buffer of its own once its
 //   size and API key are known; a Produce frame takes one from the frame pool, and while all are
-//   lent its connection stops reading until one comes back (no allocation per produce frame).
+//   lent its connection stops reading until one comes back (no allocation per produce frame), or
+//   for at most FRAME_BUFFER_WAIT_MS.
 import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import type { BrokerContext } from './broker-context.js'
@@ -29,6 +30,13 @@ export interface ConnectionLimits {
 const FRAME_HEAD_BYTES = 6
 const SIZE_BYTES = 4
 const PRODUCE_KEY = 0
+/**
+ * How long a Produce frame waits for a pool buffer before it gets one of its own. Buffers of
+ * dispatched produces come back as the log writes (milliseconds); one lent to a frame whose client
+ * stopped sending comes back only when that connection closes, and a few such frames would
+ * otherwise stall every producer of the broker.
+ */
+const FRAME_BUFFER_WAIT_MS = 100
 
 /**
  * Where socket reads land unless a frame's tail is at least this large. Shared by every connection:
@@ -59,6 +67,7 @@ export class Connection {
   private readonly readBuffer: Buffer
   /** Set while a Produce frame waits for a pool buffer (reading paused); bytes read past its head wait in `stash`. */
   private frameWaiter: FrameWaiter | null = null
+  private frameWaitTimer: NodeJS.Timeout | null = null
   private stash: Buffer | null = null
   private stashLength = 0
   /** Requests not yet answered, oldest first (at most inFlightRequestsMax, plus one frame's worth). */
@@ -193,17 +202,25 @@ export class Connection {
     this.stashLength = source.copy(this.stash, 0, offset, end)
     this.paused = true
     this.socket.pause()
-    this.frameWaiter = (buffer) => {
+    const waiter: FrameWaiter = (buffer) => {
+      this.clearFrameWaitTimer()
       // Not from inside the releasing connection's settle(): the frames this unblocks dispatch later.
       queueMicrotask(() => this.onFrameBuffer(buffer))
     }
-    this.framePool!.whenReleased(this.frameWaiter)
+    this.frameWaiter = waiter
+    this.framePool!.whenReleased(waiter)
+    this.frameWaitTimer = setTimeout(() => {
+      this.frameWaitTimer = null
+      this.framePool!.cancel(waiter)
+      this.onFrameBuffer(null)
+    }, FRAME_BUFFER_WAIT_MS)
   }
 
-  private onFrameBuffer(buffer: Buffer): void {
+  /** Continues the frame in `head` in `buffer` from the pool, or in a buffer of its own (null). */
+  private onFrameBuffer(buffer: Buffer | null): void {
     this.frameWaiter = null
     if (this.closed) {
-      this.framePool!.release(buffer)
+      if (buffer !== null) this.framePool!.release(buffer)
       return
     }
     this.beginFrame(this.head.readInt32BE(0), buffer)
@@ -226,10 +243,17 @@ export class Connection {
 
   /** A frame cut off by the close: nothing refers to its pool buffer. */
   private releasePartialFrame(): void {
+    this.clearFrameWaitTimer()
     if (this.frameWaiter !== null) this.framePool!.cancel(this.frameWaiter)
     if (this.framePooled !== null) this.framePool!.release(this.framePooled)
     this.frame = null
     this.framePooled = null
+  }
+
+  private clearFrameWaitTimer(): void {
+    if (this.frameWaitTimer === null) return
+    clearTimeout(this.frameWaitTimer)
+    this.frameWaitTimer = null
   }
 
   private dispatch(frame: Buffer, pooledFrame: Buffer | null): void {

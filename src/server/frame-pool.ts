@@ -11,6 +11,8 @@
 // allocating instead brought the external-memory GCs back whenever more produce frames were in
 // flight than the pool holds (acks=all 1 KiB: 11 mark-compacts per 500 MB), and waiting is
 // backpressure at the rate the log writes, which a producer at full speed meets anyway.
+// The wait is bounded (connection.ts): a buffer lent to a frame whose client stopped sending may
+// never come back.
 import assert from 'node:assert/strict'
 
 export type FrameWaiter = (buffer: Buffer) => void

@@ -203,6 +203,29 @@ for (const dataEvents of [false, true]) describe(`connection framing${dataEvents
     assert.equal(harness.router.frames.length, 0)
   })
 
+  test('a Produce frame waits for a pool buffer only a while: frames that never complete do not stall other producers', async () => {
+    const pool = new FramePool(256 * 1024, 1)
+    // The only buffer goes to a frame whose client stops sending after 100 of its 1004 bytes.
+    const stalled = await connect({ dataEvents, pool })
+    await writeInPieces(stalled.client, framed([body(0, 1000, 30)]).subarray(0, 100), [65_536])
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.equal(pool.lentCount, 1)
+    const other = await connect({ dataEvents, pool })
+    const bodies = [body(0, 500, 31), body(0, 600, 32)]
+    await writeInPieces(other.client, framed(bodies), [65_536])
+    const answered = await Promise.race([
+      other.answers(bodies.length).then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3000)),
+    ])
+    stalled.client.destroy()
+    other.client.destroy()
+    // The stalled frame's buffer comes back with its close (and ends any wait of the other).
+    await Promise.all([stalled.closed, other.closed])
+    assert.ok(answered, 'the other connection\'s Produce frames were dispatched')
+    assert.deepEqual(other.router.frames, bodies)
+    assert.equal(pool.lentCount, 0)
+  })
+
   test('a frame size below the smallest header or above the limit closes the connection', async () => {
     for (const size of [1, -5, limits.socketRequestMaxBytes + 1]) {
       const harness = await connect({ dataEvents })
