@@ -7,7 +7,7 @@
 // end of the session's order. v13+ names topics by id.
 // Deviations: follower fetches (replica_id >= 0) are served like consumer fetches until replication
 // lands; a response carries at most gregor.fetch.response.max.bytes (16 MiB) of records even when
-// max_bytes allows more.
+// max_bytes allows more, and when that bound limits the response, half of it meets min_bytes.
 import { ErrorCode } from '../../protocol/errors.js'
 import {
   createFetchResponse, createFetchResponsePartitionData, type FetchRequest, type FetchResponse,
@@ -75,12 +75,17 @@ export const fetch: ApiHandler<FetchRequest, FetchResponse> = {
         partitionMaxBytes: partition.partitionMaxBytes, currentLeaderEpoch: partition.currentLeaderEpoch,
       })
     })
-    const maxBytes = Math.min(request.maxBytes, broker.config.fetchMaxBytes, broker.config.gregorFetchResponseMaxBytes)
+    const kafkaMaxBytes = Math.min(request.maxBytes, broker.config.fetchMaxBytes)
+    const maxBytes = Math.min(kafkaMaxBytes, broker.config.gregorFetchResponseMaxBytes)
+    // Kafka meets min_bytes with backlog beyond what one response carries. When Gregor's own bound
+    // is what limits the response, a backlog filling half of it counts as enough, or a large
+    // min_bytes would wait max_wait_ms with data at hand (whole batches rarely fill the bound).
+    const minBytes = maxBytes < kafkaMaxBytes ? Math.min(request.minBytes, Math.floor(maxBytes / 2)) : request.minBytes
     // Records are read into pooled slabs, given back once the response has left through the socket.
     const lease = broker.fetchBuffers.lease()
     ctx.afterResponse(() => lease.release())
     const results = await broker.replicaManager.fetch(reads, {
-      maxWaitMs: request.maxWaitMs, minBytes: request.minBytes, maxBytes, isolationLevel: request.isolationLevel,
+      maxWaitMs: request.maxWaitMs, minBytes, maxBytes, isolationLevel: request.isolationLevel,
       allocate: lease.allocate,
     })
     const resultsByIndex = new Array<FetchPartitionResult | undefined>(wanted.length)
