@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { probeUntil } from './lib/probe.js'
 import { killAllSync, rssBytes, startProcess, stopProcess, waitForLine } from './lib/proc.js'
+import { median } from './lib/report.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const LISTENING = /Gregor broker (\S+) listening on (\S+):(\d+)/
@@ -35,11 +36,6 @@ process.on('exit', () => {
 })
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
 
 /** CPU time of the process's main thread so far (ns resolution; less noisy than wall time on a shared machine). */
 function mainThreadCpuMs(pid: number): number {

@@ -153,22 +153,29 @@ test('consumers continuing where their reads ended get what a fresh scan answers
   )
 })
 
+/** Appends batches to a segment as the log does: offsets assigned in order, index entries recorded. */
+class SegmentAppender {
+  position = 0
+  nextOffset = 0
+  constructor(private readonly segment: LogSegment) {}
+  async append(batch: Buffer): Promise<void> {
+    batch.writeBigInt64BE(BigInt(this.nextOffset), 0)
+    await this.segment.write([batch], batch.length, this.position)
+    this.segment.size += batch.length
+    this.segment.recordBatch(readLastOffset(batch, 0), T0, this.position, batch.length)
+    this.position += batch.length
+    this.nextOffset = readLastOffset(batch, 0) + 1
+  }
+}
+
 test('a read remembers where the next batch starts; a batch known not to fit costs no file read', async () => {
   const dir = tmpDir()
   dirs.push(dir)
   const segment = await LogSegment.create(dir.path, 0, logConfigFrom({}), T0)
   try {
     const batches = [3, 5, 2].map((count) => buildRecordBatch(Array.from({ length: count }, () => ({ value: 'x'.repeat(40), timestamp: T0 }))))
-    let position = 0
-    let nextOffset = 0
-    for (const batch of batches) {
-      batch.writeBigInt64BE(BigInt(nextOffset), 0)
-      await segment.write([batch], batch.length, position)
-      segment.size += batch.length
-      segment.recordBatch(readLastOffset(batch, 0), T0, position, batch.length)
-      position += batch.length
-      nextOffset = readLastOffset(batch, 0) + 1
-    }
+    const appender = new SegmentAppender(segment)
+    for (const batch of batches) await appender.append(batch)
     const first = await segment.read(0, batches[0]!.length, 100, false)
     assert.equal(first?.length, batches[0]!.length)
     assert.deepEqual(segment.offsetIndex.knownPosition(3), { offset: 3, position: batches[0]!.length, size: batches[1]!.length })
@@ -185,7 +192,7 @@ test('a read remembers where the next batch starts; a batch known not to fit cos
     const second = await segment.read(3, batches[1]!.length + batches[2]!.length, 100, false, counting)
     assert.equal(second?.length, batches[1]!.length + batches[2]!.length)
     assert.equal(allocations, 1, 'one read, from the known position')
-    assert.deepEqual(segment.offsetIndex.knownPosition(10), { offset: 10, position, size: 0 })
+    assert.deepEqual(segment.offsetIndex.knownPosition(10), { offset: 10, position: appender.position, size: 0 })
 
     await segment.truncateTo(3, T0)
     assert.equal(segment.offsetIndex.knownPosition(3), null, 'truncation forgets known positions')
@@ -198,16 +205,8 @@ test('a read that runs while a truncation is shortening the file leaves no known
   const dir = tmpDir()
   dirs.push(dir)
   const segment = await LogSegment.create(dir.path, 0, logConfigFrom({}), T0)
-  let position = 0
-  let nextOffset = 0
-  const append = async (batch: Buffer): Promise<void> => {
-    batch.writeBigInt64BE(BigInt(nextOffset), 0)
-    await segment.write([batch], batch.length, position)
-    segment.size += batch.length
-    segment.recordBatch(readLastOffset(batch, 0), T0, position, batch.length)
-    position += batch.length
-    nextOffset = readLastOffset(batch, 0) + 1
-  }
+  const appender = new SegmentAppender(segment)
+  const append = (batch: Buffer): Promise<void> => appender.append(batch)
   const batchOf = (values: number[]): Buffer => buildRecordBatch(values.map((bytes) => ({ value: 'x'.repeat(bytes), timestamp: T0 })))
   try {
     const fiveRecords = batchOf([40, 40, 40, 40, 40])
@@ -232,8 +231,8 @@ test('a read that runs while a truncation is shortening the file leaves no known
     releaseTruncate()
     await truncation
     handle.truncate = truncate
-    position = segment.size
-    nextOffset = 3
+    appender.position = segment.size
+    appender.nextOffset = 3
 
     // New batches: 3..9 in as many bytes as the old 3..7, then 10..12 where the old 8..9 began.
     const sevenRecords = Array.from({ length: 60 }, (_, last) => batchOf([25, 25, 25, 25, 25, 25, last]))
