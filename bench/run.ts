@@ -255,12 +255,17 @@ async function machineLimits(): Promise<Limits> {
   const disk: number[] = [];
   const diskArgs = ['diskwrite', '--dir', tempDir, '--bytes', String(1024 * MIB)];
   // In this VM the first write into fresh guest memory runs at a fraction of
-  // the later speed (the hypervisor backs the pages on first touch); one pass
-  // first makes the measured runs the kernel's own page-cache speed.
-  const first = await perf(diskArgs);
-  raw.push({ kind: 'diskwrite-first', result: first.json });
+  // the later speed (the hypervisor backs the pages on first touch, and takes
+  // freed ones back within seconds); an unmeasured pass right before each
+  // measured one makes that the kernel's own page-cache speed.
+  let first: ToolResult | null = null;
   for (let r = 1; r <= runs; r++) {
     const l = await perf(['loopback', '--bytes', String((quick ? 1 : 4) * 1024 * MIB)]);
+    const unmeasured = await perf(diskArgs);
+    if (first === null) {
+      first = unmeasured;
+      raw.push({ kind: 'diskwrite-first', result: first.json });
+    }
     const d = await perf(diskArgs);
     const lv = num(l.json, 'mib_per_s');
     const dv = num(d.json, 'mib_per_s');
@@ -269,7 +274,7 @@ async function machineLimits(): Promise<Limits> {
     raw.push({ kind: 'loopback', result: l.json }, { kind: 'diskwrite', result: d.json });
   }
   log(`machine limits: loopback ${sig(median(loopback))} MiB/s, page-cache write ${sig(median(disk))} MiB/s`);
-  return { loopback, disk, diskFirst: num(first.json, 'mib_per_s') };
+  return { loopback, disk, diskFirst: first === null ? null : num(first.json, 'mib_per_s') };
 }
 
 /**
@@ -278,8 +283,21 @@ async function machineLimits(): Promise<Limits> {
  */
 const startupRuns = quick ? runs : 3 * runs;
 
+/** `node -e ""` spawn to exit, timed next to every start-up spawn: the runtime's own share, in the same host state. */
+const bareNodeMs: number[] = [];
+
+function timeBareNode(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = startProcess(process.execPath, ['-e', '']);
+    child.once('error', reject);
+    child.once('exit', () => resolve(performance.now() - started));
+  });
+}
+
 async function startupAndIdle(names: BrokerName[], startupRow: Row, idleRow: Row): Promise<void> {
   for (let r = 1; r <= startupRuns; r++) {
+    bareNodeMs.push(await timeBareNode());
     for (const name of r % 2 ? names : [...names].reverse()) {
       try {
         const { broker, startupMs } = await spawnBroker(name, join(buildDir, `${name}-startup.stderr.log`), true);
@@ -587,8 +605,11 @@ GB = 10^9 bytes. Raw results of every run: \`bench/build/results-*.json\`.
 
 Machine limits: loopback TCP is one connection between two threads of gregor-perf, 256 KiB
 writes. Page-cache write is 1 GiB in 1 MiB writes to a file in the temporary directory that
-also holds Gregor's log.dirs, no fsync, after one unmeasured pass: in this VM the first
-write into fresh guest memory is several times slower (shown separately).
+also holds Gregor's log.dirs, no fsync, each right after an unmeasured pass: in this VM the
+first write into fresh guest memory is several times slower (shown separately). The bare
+Node.js start shows the state of the shared host during the start-up spawns: the same work
+takes ~45% more CPU time in some periods than in others (measured: Gregor's start-up is
+~110 or ~160 ms, bare Node.js ~66 or ~95 ms, in runs minutes apart).
 
 ## Machine
 
@@ -613,6 +634,7 @@ ${markdownTable(
     ['Loopback TCP, one connection, 256 KiB writes', limitCell(limits.loopback), 'MiB/s'],
     ['Sequential page-cache write, 1 GiB in 1 MiB writes, no fsync', limitCell(limits.disk), 'MiB/s'],
     ['The same, first pass into fresh guest memory (not counted above)', limits.diskFirst === null ? 'n/a' : sig(limits.diskFirst), 'MiB/s'],
+    ['Node.js alone: `node -e ""`, spawn to exit, next to each start-up spawn', limitCell(bareNodeMs), 'ms'],
   ],
 )}
 
