@@ -582,9 +582,9 @@ this VM backs guest pages on first touch and takes freed ones back within second
 into never-touched pages paid that instead (Gregor's 1 KiB produce: ~300 instead of
 ~840 MiB/s, 8× the system time), unlike the page-cache limit it is compared with.
 Consume runs read the same number of messages back from the topic of the matching produce
-run, right after that scenario's produce runs (this VM's page cache sheds clean pages on its
-own within a minute, so data read much later came partly from disk), by assigning all partitions (no group) or by joining a fresh consumer group, timed
-from the first message; queued.min.messages is raised to 1,000,000 because librdkafka 2.0
+run, right after that scenario's produce runs (this VM's DAMON pageout sheds page cache left
+unread for a minute, so data read much later came partly from disk), by assigning all
+partitions (no group) or by joining a fresh consumer group, timed from the first message; queued.min.messages is raised to 1,000,000 because librdkafka 2.0
 otherwise pauses a partition for up to a second whenever one Fetch of compressed batches
 overfills its queue. The mock keeps only the last 5 MiB of each partition: where it has
 dropped the head of a topic, both brokers re-read the same number of trailing offsets
@@ -595,11 +595,11 @@ payload and the first second is warm-up.
 
 Every point is run ${runs} time${runs > 1 ? 's' : ''}, alternating which broker goes first;
 cells show the median and, in brackets, the min–max. The machine is shared with other work,
-so expect spread. Start-up (${startupRuns} spawns; the idle RSS is taken on the first ${runs}) is the
-time from spawning the broker process to its first successful Metadata response (ApiVersions + Metadata from a raw TCP probe; the mock is
-started without topics here, as creating them takes it seconds). RSS is VmRSS from /proc,
-sampled every 100 ms during all produce and consume runs for the peak; the mock's RSS
-includes the messages it holds in memory. CPU per GB is the broker process's user+system
+so expect spread. Start-up (${startupRuns} spawns; the idle RSS is taken on the first ${runs}) is
+the time from spawning the broker process to its first successful Metadata response
+(ApiVersions + Metadata from a raw TCP probe; the mock is started without topics here, as
+creating them takes it seconds). RSS is VmRSS from /proc, sampled every 100 ms during all
+produce and consume runs for the peak; the mock's RSS includes the messages it holds in memory. CPU per GB is the broker process's user+system
 time during a produce run divided by the payload bytes delivered. MiB = 2^20 bytes;
 GB = 10^9 bytes. Raw results of every run: \`bench/build/results-*.json\`.
 
@@ -609,7 +609,7 @@ also holds Gregor's log.dirs, no fsync, each right after an unmeasured pass: in 
 first write into fresh guest memory is several times slower (shown separately). The bare
 Node.js start shows the state of the shared host during the start-up spawns: the same work
 takes ~45% more CPU time in some periods than in others (measured: Gregor's start-up is
-~110 or ~160 ms, bare Node.js ~66 or ~95 ms, in runs minutes apart).
+~110 or ~160 ms, bare Node.js ~70 or ~110 ms, in runs minutes apart).
 
 ## Machine
 
