@@ -5,7 +5,9 @@
 //  1. framing (ByteBufferLogInputStream.nextBatchSize): a length below 14 bytes or a magic outside
 //     0..2 is CORRUPT_MESSAGE; no whole batch at all is INVALID_RECORD; a first batch with magic
 //     other than 2 is INVALID_RECORD; a client append with more than one batch is INVALID_RECORD
-//     (produce v3+ allows exactly one batch per partition);
+//     (produce v3+ allows exactly one batch per partition); bytes after the last whole batch that
+//     do not make a whole batch are dropped (UnifiedLog.trimInvalidBytes): `validBytes` says where
+//     the appended bytes end;
 //  2. per batch: a client batch whose baseOffset is not 0 is INVALID_RECORD; a batch larger than
 //     max.message.bytes is MESSAGE_TOO_LARGE; a batch shorter than its header or with a bad CRC is
 //     CORRUPT_MESSAGE; an unknown codec id is UNKNOWN_SERVER_ERROR (Kafka's IllegalArgumentException);
@@ -16,8 +18,7 @@
 //     claiming LogAppendTime is INVALID_TIMESTAMP, a keyless record on a compacted topic is
 //     INVALID_RECORD, both reported per record (recordErrors) as Kafka does.
 //
-// Deviations: trailing bytes after the last whole batch are CORRUPT_MESSAGE (Kafka silently trims
-// a trailing partial batch). With `skipRecordWalk` (the broker's produce path for topics that are not
+// Deviations: with `skipRecordWalk` (the broker's produce path for topics that are not
 // compacted; issue 5: no per-record work on produce) the records of an uncompressed client batch
 // are not walked: the CRC still covers them, the timestamp check uses the header's baseTimestamp
 // and maxTimestamp, and the header's maxTimestamp is kept as sent (Kafka recomputes it from the
@@ -111,6 +112,8 @@ export interface ValidationSuccess {
   readonly batches: BatchInfo[]
   /** Sum of recordsCount. */
   readonly recordsCount: number
+  /** Length of the whole batches: what follows them is not a batch and is not appended (as Kafka). */
+  readonly validBytes: number
 }
 
 export interface ValidationFailure {
@@ -118,6 +121,7 @@ export interface ValidationFailure {
   readonly errorMessage: string
   readonly recordErrors: RecordError[]
   readonly batches?: undefined
+  readonly validBytes?: undefined
 }
 
 export type ValidationResult = ValidationSuccess | ValidationFailure
@@ -145,7 +149,8 @@ export function validateBatches(records: Buffer, limits: ValidationLimits): Vali
     batches.push(info)
     recordsCount += info.recordsCount
   }
-  return { batches, recordsCount }
+  const last = batches[batches.length - 1]!
+  return { batches, recordsCount, validBytes: last.position + last.size }
 }
 
 /** Step 1: the start of every whole batch, or the framing error. */
@@ -155,7 +160,7 @@ function frameBatches(records: Buffer, limits: ValidationLimits): number[] | Val
   for (;;) {
     const remaining = records.length - position
     if (remaining === 0) break
-    if (remaining < LOG_OVERHEAD) return trailing(positions, remaining)
+    if (remaining < LOG_OVERHEAD) return trailing(positions)
     const batchLength = records.readInt32BE(position + BATCH_LENGTH)
     if (batchLength < RECORD_OVERHEAD_V0) {
       return failure(
@@ -163,10 +168,10 @@ function frameBatches(records: Buffer, limits: ValidationLimits): number[] | Val
         `Record size ${batchLength} is less than the minimum record overhead (${RECORD_OVERHEAD_V0})`,
       )
     }
-    if (remaining < HEADER_SIZE_UP_TO_MAGIC) return trailing(positions, remaining)
+    if (remaining < HEADER_SIZE_UP_TO_MAGIC) return trailing(positions)
     const magic = records.readInt8(position + MAGIC)
     if (magic < 0 || magic > CURRENT_MAGIC) return failure(ErrorCode.CORRUPT_MESSAGE, `Invalid magic found in record: ${magic}`)
-    if (batchLength + LOG_OVERHEAD > remaining) return trailing(positions, remaining)
+    if (batchLength + LOG_OVERHEAD > remaining) return trailing(positions)
     if (magic !== CURRENT_MAGIC) {
       return failure(ErrorCode.INVALID_RECORD, 'Produce requests are only allowed to contain record batches with magic version 2')
     }
@@ -182,11 +187,12 @@ function frameBatches(records: Buffer, limits: ValidationLimits): number[] | Val
   return positions
 }
 
-function trailing(positions: number[], remaining: number): ValidationFailure {
+/** The framing ends at bytes too short to be a batch: Kafka's batch iterator stops there. */
+function trailing(positions: number[]): number[] | ValidationFailure {
   if (positions.length === 0) {
     return failure(ErrorCode.INVALID_RECORD, 'Produce requests must have at least one record batch per partition')
   }
-  return failure(ErrorCode.CORRUPT_MESSAGE, `${remaining} trailing bytes after the last record batch`)
+  return positions
 }
 
 /** Step 2: baseOffset, size and CRC (analyzeAndValidateRecords). */

@@ -400,6 +400,8 @@ export class PartitionLog {
     if (validation.errorCode !== undefined) {
       return Promise.resolve(this.failedAppend(validation.errorCode, validation.errorMessage, validation.recordErrors))
     }
+    // A partial batch after the whole ones is dropped, as Kafka's trimInvalidBytes does.
+    if (validation.validBytes < records.length) records = records.subarray(0, validation.validBytes)
     if (records.length > this.config.segmentBytes) {
       return Promise.resolve(
         this.failedAppend(ErrorCode.RECORD_LIST_TOO_LARGE, `Message batch size is ${records.length} bytes which exceeds the maximum configured segment size of ${this.config.segmentBytes}.`),

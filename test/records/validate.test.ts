@@ -82,10 +82,27 @@ test('more than one batch is INVALID_RECORD from a client and accepted from a co
   assert.deepEqual(result.batches!.map((b) => b.position), [0, two.length / 2])
 })
 
-test('bytes after the last whole batch are CORRUPT_MESSAGE', () => {
-  assert.equal(codeOf(validateBatches(Buffer.concat([batch(), Buffer.alloc(5)]), limits)), ErrorCode.CORRUPT_MESSAGE)
-  const coordinator = { ...limits, origin: 'coordinator' as const }
-  assert.equal(codeOf(validateBatches(Buffer.concat([batch(), batch().subarray(0, 30)]), coordinator)), ErrorCode.CORRUPT_MESSAGE)
+test('a partial batch after the whole ones is left out of validBytes at every cut point, as Kafka trims it', () => {
+  const whole = batch()
+  const next = batch([{ key: 'k2', value: 'v2', timestamp: NOW }])
+  for (const origin of ['client', 'coordinator'] as const) {
+    for (let cut = 1; cut < next.length; cut++) {
+      const result = validateBatches(Buffer.concat([whole, next.subarray(0, cut)]), { ...limits, origin })
+      assert.equal(result.errorCode, undefined, `cut ${cut}`)
+      assert.equal(result.validBytes, whole.length)
+      assert.deepEqual(result.batches!.map((b) => b.position), [0])
+    }
+  }
+  assert.equal(validateBatches(whole, limits).validBytes, whole.length)
+})
+
+test('bytes after the last whole batch that cannot start a batch are still CORRUPT_MESSAGE', () => {
+  const tooShortLength = Buffer.alloc(20)
+  tooShortLength.writeInt32BE(13, 8)
+  assert.equal(codeOf(validateBatches(Buffer.concat([batch(), tooShortLength]), limits)), ErrorCode.CORRUPT_MESSAGE)
+  const badMagic = Buffer.from(batch().subarray(0, 30))
+  badMagic.writeInt8(7, 16)
+  assert.equal(codeOf(validateBatches(Buffer.concat([batch(), badMagic]), limits)), ErrorCode.CORRUPT_MESSAGE)
 })
 
 test('a client batch with a non-zero baseOffset is INVALID_RECORD', () => {

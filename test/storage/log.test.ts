@@ -55,6 +55,21 @@ test('appends get consecutive offsets, the leader epoch, and read back whole', a
   await log.close()
 })
 
+test('a partial batch after a whole one is dropped and the whole one appended, as Kafka trims it', async () => {
+  const log = await openLog()
+  const whole = clientBatch(2, 'w')
+  const partial = clientBatch(3, 'p').subarray(0, 40)
+  const appended = await appendOk(log, Buffer.concat([whole, partial]), { leaderEpoch: 0 })
+  assert.deepEqual([appended.baseOffset, appended.lastOffset], [0, 1])
+  assert.equal(log.logEndOffset, 2)
+  const read = await log.read(0, 1 << 20)
+  assert.equal(read.records.length, whole.length)
+  assert.deepEqual(valuesOf(read.records), ['w-0', 'w-1'])
+  await appendOk(log, clientBatch(1, 'n'), { leaderEpoch: 0 })
+  assert.deepEqual(valuesOf((await log.read(0, 1 << 20)).records), ['w-0', 'w-1', 'n-0'])
+  await log.close()
+})
+
 test('appends issued in one tick are written in order', async () => {
   const log = await openLog()
   const results = await Promise.all(Array.from({ length: 50 }, (_, index) => log.appendAsLeader(clientBatch(2, `n${index}`), { leaderEpoch: 0 })))
