@@ -359,6 +359,9 @@ async function producePhase(brokers: Broker[], s: ProduceScenario): Promise<void
   const mib = s.size >= 1024 ? newRow(`Produce ${s.label}`, 'MiB/s', 'higher') : null;
   const p99 = newRow(`Produce ${s.label}: delivery latency p99`, 'ms', 'lower');
   const cpu = s.cpuRow ? newRow(`CPU per GB produced, ${s.label}`, 'CPU s/GB', 'lower') : null;
+  // Whether a run was CPU-bound: the client's CPU and all cores the two processes kept busy.
+  const clientCpu = s.cpuRow ? newRow(`Client CPU per GB produced, ${s.label}`, 'CPU s/GB', 'lower') : null;
+  const coresBusy = s.cpuRow ? newRow(`Cores busy, client + broker, of ${cpus().length}: ${s.label}`, 'cores', 'lower') : null;
   for (let r = 1; r <= runs; r++) {
     for (const b of order(r, brokers)) {
       await recycleGuestPages(s);
@@ -371,7 +374,7 @@ async function producePhase(brokers: Broker[], s: ProduceScenario): Promise<void
       record('produce', b.name, { scenario: s.id, run: r }, res);
       const failure = toolFailure(res);
       if (failure) {
-        for (const row of [tput, mib, p99, cpu]) if (row) addError(row, b.name, failure);
+        for (const row of [tput, mib, p99, cpu, clientCpu, coresBusy]) if (row) addError(row, b.name, failure);
         log(`produce ${s.id} ${b.name} run ${r}: ${failure}`);
         continue;
       }
@@ -382,6 +385,12 @@ async function producePhase(brokers: Broker[], s: ProduceScenario): Promise<void
       const delivered = num(res.json, 'delivered') ?? 0;
       if (cpu && cpuBefore !== null && cpuAfter !== null && delivered > 0) {
         addValue(cpu, b.name, (cpuAfter - cpuBefore) / ((delivered * s.size) / 1e9));
+      }
+      const clientSeconds = num(res.json, 'client_cpu_s');
+      const elapsed = num(res.json, 'elapsed_s');
+      if (clientCpu && clientSeconds !== null && delivered > 0) addValue(clientCpu, b.name, clientSeconds / ((delivered * s.size) / 1e9));
+      if (coresBusy && clientSeconds !== null && elapsed && cpuBefore !== null && cpuAfter !== null) {
+        addValue(coresBusy, b.name, (clientSeconds + cpuAfter - cpuBefore) / elapsed);
       }
       log(`produce ${s.id} ${b.name} run ${r}: ${sig(num(res.json, 'msgs_per_s') ?? 0)} msg/s`);
     }
@@ -599,9 +608,12 @@ so expect spread. Start-up (${startupRuns} spawns; the idle RSS is taken on the 
 the time from spawning the broker process to its first successful Metadata response
 (ApiVersions + Metadata from a raw TCP probe; the mock is started without topics here, as
 creating them takes it seconds). RSS is VmRSS from /proc, sampled every 100 ms during all
-produce and consume runs for the peak; the mock's RSS includes the messages it holds in memory. CPU per GB is the broker process's user+system
-time during a produce run divided by the payload bytes delivered. MiB = 2^20 bytes;
-GB = 10^9 bytes. Raw results of every run: \`bench/build/results-*.json\`.
+produce and consume runs for the peak; the mock's RSS includes the messages it holds in memory.
+CPU per GB is the broker process's user+system time during a produce run divided by the
+payload bytes delivered; the client's is gregor-perf's own (getrusage, all its threads) over
+the timed part. Cores busy adds both over the run's elapsed time: near the core count, the
+machine is the limit, and every CPU-second the broker spends is taken from the client.
+MiB = 2^20 bytes; GB = 10^9 bytes. Raw results of every run: \`bench/build/results-*.json\`.
 
 Machine limits: loopback TCP is one connection between two threads of gregor-perf, 256 KiB
 writes. Page-cache write is 1 GiB in 1 MiB writes to a file in the temporary directory that

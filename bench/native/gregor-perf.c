@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -415,6 +416,14 @@ static char *payload_pool(int size) {
         return pool;
 }
 
+/* CPU seconds (user + system) this process has used, all its threads. */
+static double cpu_s(void) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+               (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 /* ------------------------------------------------------------------ produce */
 
 static uint32_t *delivery_us; /* delivery latency per delivered message */
@@ -459,6 +468,7 @@ static int do_produce(void) {
                 die("topic %s has no partitions in Metadata", topic);
 
         phase              = "producing";
+        double cpu0        = cpu_s();
         int64_t t0         = now_ns();
         long long sent     = 0;
         const char *status = "ok";
@@ -497,6 +507,7 @@ static int do_produce(void) {
                !stalled_since(last_dr_ns))
                 rd_kafka_flush(rk, 100);
         int64_t t1 = now_ns();
+        double cpu1 = cpu_s();
         if (delivered + failed < sent && !strcmp(status, "ok"))
                 status = past_deadline() ? "timeout" : "stalled";
         if (failed && !strcmp(status, "ok"))
@@ -508,10 +519,12 @@ static int do_produce(void) {
         printf(",\"partitions\":%d,\"count\":%lld,\"size\":%d,\"acks\":\"%s\","
                "\"compression\":\"%s\",\"linger_ms\":%d,\"idempotence\":%s,"
                "\"sent\":%lld,\"delivered\":%lld,\"failed\":%lld,"
-               "\"elapsed_s\":%.3f,\"msgs_per_s\":%.0f,\"mib_per_s\":%.2f,",
+               "\"elapsed_s\":%.3f,\"msgs_per_s\":%.0f,\"mib_per_s\":%.2f,"
+               "\"client_cpu_s\":%.3f,",
                parts, o.count, o.size, o.acks, o.compression, o.linger_ms,
                o.idempotence ? "true" : "false", sent, delivered, failed, secs,
-               delivered / secs, delivered * (double)o.size / 1048576.0 / secs);
+               delivered / secs, delivered * (double)o.size / 1048576.0 / secs,
+               cpu1 - cpu0);
         json_latency(stdout, delivery_us, delivered);
         printf(",\"first_error\":");
         json_str(stdout, first_error);
