@@ -211,8 +211,7 @@ export class ReplicaManager {
       result.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE
       return null
     }
-    const maxOffset = parameters.isolationLevel === READ_COMMITTED ? result.lastStableOffset : result.highWatermark
-    if (request.fetchOffset >= maxOffset || (limit < BATCH_HEADER_SIZE && !minOneMessage)) {
+    if (request.fetchOffset >= readableEnd(result, parameters) || (limit < BATCH_HEADER_SIZE && !minOneMessage)) {
       result.records = EMPTY
       return null
     }
@@ -222,9 +221,8 @@ export class ReplicaManager {
   private async readInto(
     result: FetchPartitionResult, partition: Partition, fetchOffset: number, limit: number, minOneMessage: boolean, parameters: FetchParameters,
   ): Promise<void> {
-    const maxOffset = parameters.isolationLevel === READ_COMMITTED ? result.lastStableOffset : result.highWatermark
     try {
-      const read = await partition.read(fetchOffset, limit, minOneMessage, maxOffset, parameters.allocate)
+      const read = await partition.read(fetchOffset, limit, minOneMessage, readableEnd(result, parameters), parameters.allocate)
       result.records = read.records
     } catch (error) {
       result.errorCode = errorCodeOf(error, this.log)
@@ -245,6 +243,11 @@ const WAVE_READS_MAX = 64
  * reads per 16 MiB response of 128 partitions, a third of its latency).
  */
 const WAVE_READ_BYTES_MIN = 1024 * 1024
+
+/** The offset a fetch reads up to: the last stable offset under read_committed, else the high watermark. */
+function readableEnd(result: FetchPartitionResult, parameters: FetchParameters): number {
+  return parameters.isolationLevel === READ_COMMITTED ? result.lastStableOffset : result.highWatermark
+}
 
 /** The longest run of whole batches at the start of `records` (whole batches) within `limit` bytes. */
 function wholeBatchesWithin(records: Buffer, limit: number): Buffer {

@@ -280,8 +280,7 @@ function headerTimestampsValid(records: Buffer, position: number, batchClaimsLog
 /** LogValidator.validateTimestamp for one record; null when valid. */
 function timestampError(timestamp: number, batchClaimsLogAppendTime: boolean, limits: ValidationLimits): string | null {
   if (limits.timestampType === 'CreateTime' && timestamp !== NO_TIMESTAMP) {
-    const difference = limits.nowMs - timestamp
-    if (!Number.isSafeInteger(timestamp) || difference > limits.timestampBeforeMaxMs || -difference > limits.timestampAfterMaxMs) {
+    if (isOutOfRange(timestamp, limits)) {
       return (
         `Timestamp ${timestamp} of message is out of range. The timestamp should be within ` +
         `[${limits.nowMs - limits.timestampBeforeMaxMs}, ${limits.nowMs + limits.timestampAfterMaxMs}]`
@@ -291,6 +290,12 @@ function timestampError(timestamp: number, batchClaimsLogAppendTime: boolean, li
     return 'Invalid timestamp type in message. Producer should not set timestamp type to LogAppendTime.'
   }
   return null
+}
+
+/** A CreateTime outside [now - message.timestamp.before.max.ms, now + message.timestamp.after.max.ms]. */
+function isOutOfRange(timestamp: number, limits: ValidationLimits): boolean {
+  const difference = limits.nowMs - timestamp
+  return !Number.isSafeInteger(timestamp) || difference > limits.timestampBeforeMaxMs || -difference > limits.timestampAfterMaxMs
 }
 
 function recordErrorsFailure(errors: RecordError[], hasTimestampError: boolean): ValidationFailure {
@@ -345,7 +350,7 @@ function walkValidRecords(
   checkOffsetDeltas: boolean,
 ): number | null {
   const checksTimestamps = limits.timestampType === 'CreateTime'
-  const { nowMs, timestampBeforeMaxMs, timestampAfterMaxMs, isCompacted } = limits
+  const isCompacted = limits.isCompacted
   let maxTimestamp = NO_TIMESTAMP
   walkPosition = recordsStart
   try {
@@ -374,10 +379,7 @@ function walkValidRecords(
       }
       if (walkPosition !== bodyEnd) return null
       if (isCompacted && keySize < 0) return null
-      if (checksTimestamps && timestamp !== NO_TIMESTAMP) {
-        const difference = nowMs - timestamp
-        if (!Number.isSafeInteger(timestamp) || difference > timestampBeforeMaxMs || -difference > timestampAfterMaxMs) return null
-      }
+      if (checksTimestamps && timestamp !== NO_TIMESTAMP && isOutOfRange(timestamp, limits)) return null
       if (timestamp > maxTimestamp) maxTimestamp = timestamp
     }
   } catch (error) {

@@ -222,8 +222,8 @@ export class PartitionLog {
   unflushedMessages = 0
   readonly openStats: LogOpenStats
   private config: LogConfig
-  private compressionTargetConfig: LogConfig | null = null
-  private compressionTargetOfConfig: CompressionTarget | null = null
+  /** compression.type and its level as appends apply them, derived whenever the config is set. */
+  private compression: CompressionTarget
   private readonly segments: LogSegment[]
   private nextOffset: number
   private readonly clock: () => number
@@ -257,6 +257,7 @@ export class PartitionLog {
     this.topic = parsed?.topic ?? path.basename(dir)
     this.partition = parsed?.partition ?? -1
     this.config = config
+    this.compression = compressionTargetOf(config)
     this.segments = segments
     this.logStartOffset = state.logStartOffset
     this.logEndOffset = state.logEndOffset
@@ -347,18 +348,7 @@ export class PartitionLog {
   /** Applies new topic settings; index sizes apply to segments created from now on (as Kafka). */
   updateConfig(config: LogConfig): void {
     this.config = config
-  }
-
-  /** compression.type and its level as the appends apply them, derived once per config. */
-  private compressionTarget(): CompressionTarget {
-    if (this.compressionTargetConfig !== this.config) {
-      const config = this.config
-      this.compressionTargetOfConfig = compressionTarget(config.compressionType, {
-        gzip: config.compressionGzipLevel, lz4: config.compressionLz4Level, zstd: config.compressionZstdLevel,
-      })
-      this.compressionTargetConfig = config
-    }
-    return this.compressionTargetOfConfig!
+    this.compression = compressionTargetOf(config)
   }
 
   /** Base offsets of the segments, oldest first. */
@@ -407,7 +397,7 @@ export class PartitionLog {
         this.failedAppend(ErrorCode.RECORD_LIST_TOO_LARGE, `Message batch size is ${records.length} bytes which exceeds the maximum configured segment size of ${this.config.segmentBytes}.`),
       )
     }
-    const target = this.compressionTarget()
+    const target = this.compression
     const needsWork = needsPreparation(validation.batches, target)
     if (!needsWork && this.preparingAppends === 0) {
       return this.enqueueAppend(records, validation.batches, validation.recordsCount, options.leaderEpoch, timestampType, nowMs)
@@ -1001,3 +991,9 @@ export class PartitionLog {
 }
 
 const EMPTY = Buffer.alloc(0)
+
+function compressionTargetOf(config: LogConfig): CompressionTarget {
+  return compressionTarget(config.compressionType, {
+    gzip: config.compressionGzipLevel, lz4: config.compressionLz4Level, zstd: config.compressionZstdLevel,
+  })
+}

@@ -14,6 +14,7 @@ import { logConfigFrom } from '../../src/storage/log-config.js'
 import { PartitionLog } from '../../src/storage/log.js'
 import { tmpDir, type TmpDir } from '../helpers/tmp-dir.js'
 import { manualClock, T0 } from './helpers.js'
+import { modelLogEndOffset, TruncateCommand, type RealLog } from './model-commands.js'
 
 interface ModelBatch {
   readonly baseOffset: number
@@ -28,18 +29,10 @@ interface Model {
   appends: number
 }
 
-interface Real {
-  log: PartitionLog
-}
-
 const config = logConfigFrom({ segmentBytes: 1000, indexIntervalBytes: 90, segmentIndexBytes: 48 })
 const clock = manualClock()
 
-function logEndOffset(model: Model): number {
-  return model.batches.at(-1)?.lastOffset === undefined ? 0 : model.batches.at(-1)!.lastOffset + 1
-}
-
-class AppendCommand implements fc.AsyncCommand<Model, Real> {
+class AppendCommand implements fc.AsyncCommand<Model, RealLog> {
   constructor(
     readonly count: number,
     readonly valueBytes: number,
@@ -47,24 +40,24 @@ class AppendCommand implements fc.AsyncCommand<Model, Real> {
   check(): boolean {
     return true
   }
-  async run(model: Model, real: Real): Promise<void> {
+  async run(model: Model, real: RealLog): Promise<void> {
     const timestamp = T0 + model.appends * 10
     const values = Array.from({ length: this.count }, (_, index) => `${model.appends}:${index}:${'x'.repeat(this.valueBytes)}`)
     const records = buildRecordBatch(values.map((value) => ({ value, timestamp })))
     const result = await real.log.appendAsLeader(records, { leaderEpoch: 1, nowMs: timestamp })
     assert.equal(result.errorCode, ErrorCode.NONE)
-    const baseOffset = logEndOffset(model)
+    const baseOffset = modelLogEndOffset(model)
     assert.equal(result.baseOffset, baseOffset)
     model.batches.push({ baseOffset, lastOffset: baseOffset + this.count - 1, size: records.length, timestamp, values })
     model.appends++
-    assert.equal(real.log.logEndOffset, logEndOffset(model))
+    assert.equal(real.log.logEndOffset, modelLogEndOffset(model))
   }
   toString(): string {
     return `append(${this.count}, ${this.valueBytes})`
   }
 }
 
-class ReadCommand implements fc.AsyncCommand<Model, Real> {
+class ReadCommand implements fc.AsyncCommand<Model, RealLog> {
   constructor(
     readonly offsetFraction: number,
     readonly maxBytes: number,
@@ -74,8 +67,8 @@ class ReadCommand implements fc.AsyncCommand<Model, Real> {
   check(): boolean {
     return true
   }
-  async run(model: Model, real: Real): Promise<void> {
-    const end = logEndOffset(model)
+  async run(model: Model, real: RealLog): Promise<void> {
+    const end = modelLogEndOffset(model)
     const offset = Math.floor(this.offsetFraction * (end + 1))
     const maxOffset = Math.floor(this.maxOffsetFraction * (end + 1))
     const result = await real.log.read(offset, this.maxBytes, { maxOffset, minOneMessage: this.minOneMessage })
@@ -103,28 +96,12 @@ class ReadCommand implements fc.AsyncCommand<Model, Real> {
   }
 }
 
-class TruncateCommand implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly fraction: number) {}
-  check(model: Model): boolean {
-    return model.batches.length > 0
-  }
-  async run(model: Model, real: Real): Promise<void> {
-    const target = Math.floor(this.fraction * logEndOffset(model))
-    await real.log.truncateTo(target)
-    model.batches = model.batches.filter((batch) => batch.lastOffset < target)
-    assert.equal(real.log.logEndOffset, logEndOffset(model))
-  }
-  toString(): string {
-    return `truncate(${this.fraction.toFixed(2)})`
-  }
-}
-
-class ReopenCommand implements fc.AsyncCommand<Model, Real> {
+class ReopenCommand implements fc.AsyncCommand<Model, RealLog> {
   constructor(readonly isClean: boolean) {}
   check(): boolean {
     return true
   }
-  async run(model: Model, real: Real): Promise<void> {
+  async run(model: Model, real: RealLog): Promise<void> {
     const { dir } = real.log
     if (this.isClean) {
       await real.log.close()
@@ -135,19 +112,19 @@ class ReopenCommand implements fc.AsyncCommand<Model, Real> {
       real.log = await PartitionLog.open(dir, config, { nowMs: clock.nowMs, hadCleanShutdown: false, recoveryPoint })
       assert.equal(real.log.openStats.truncatedBytes, 0, 'nothing written is lost while the page cache survives')
     }
-    assert.equal(real.log.logEndOffset, logEndOffset(model))
+    assert.equal(real.log.logEndOffset, modelLogEndOffset(model))
   }
   toString(): string {
     return this.isClean ? 'reopen(clean)' : 'reopen(crash)'
   }
 }
 
-class OffsetForTimestampCommand implements fc.AsyncCommand<Model, Real> {
+class OffsetForTimestampCommand implements fc.AsyncCommand<Model, RealLog> {
   constructor(readonly delta: number) {}
   check(): boolean {
     return true
   }
-  async run(model: Model, real: Real): Promise<void> {
+  async run(model: Model, real: RealLog): Promise<void> {
     const target = T0 + this.delta
     const found = await real.log.offsetForTimestamp(target)
     const expected = model.batches.find((batch) => batch.timestamp >= target)
@@ -165,7 +142,7 @@ const commands = [
   fc
     .tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 1500 }), fc.boolean(), fc.double({ min: 0, max: 1, noNaN: true }))
     .map(([offset, maxBytes, minOne, maxOffset]) => new ReadCommand(offset, maxBytes, minOne, Math.max(offset, maxOffset))),
-  fc.double({ min: 0, max: 1, noNaN: true }).map((fraction) => new TruncateCommand(fraction)),
+  fc.double({ min: 0, max: 1, noNaN: true }).map((fraction) => new TruncateCommand<Model>(fraction)),
   fc.boolean().map((isClean) => new ReopenCommand(isClean)),
   fc.integer({ min: -5, max: 400 }).map((delta) => new OffsetForTimestampCommand(delta)),
 ]
@@ -180,7 +157,7 @@ test('PartitionLog behaves like an array of batches across rolls, truncation and
     fc.asyncProperty(fc.commands(commands, { maxCommands: 40 }), async (sequence) => {
       const dir = tmpDir()
       dirs.push(dir)
-      const real: Real = { log: await PartitionLog.open(path.join(dir.path, 'model-0'), config, { nowMs: clock.nowMs, hadCleanShutdown: true }) }
+      const real: RealLog = { log: await PartitionLog.open(path.join(dir.path, 'model-0'), config, { nowMs: clock.nowMs, hadCleanShutdown: true }) }
       try {
         await fc.asyncModelRun(() => ({ model: { batches: [], appends: 0 }, real }), sequence)
       } finally {

@@ -14,6 +14,7 @@ import { PartitionLog } from '../../src/storage/log.js'
 import { LogSegment } from '../../src/storage/segment.js'
 import { tmpDir, type TmpDir } from '../helpers/tmp-dir.js'
 import { manualClock, T0 } from './helpers.js'
+import { modelLogEndOffset, TruncateCommand, type RealLog } from './model-commands.js'
 
 interface ModelBatch {
   readonly baseOffset: number
@@ -27,17 +28,9 @@ interface Model {
   cursors: number[]
 }
 
-interface Real {
-  log: PartitionLog
-}
-
 const CONSUMERS = 2
 const config = logConfigFrom({ segmentBytes: 1200, indexIntervalBytes: 150, segmentIndexBytes: 64 })
 const clock = manualClock()
-
-function logEndOffset(model: Model): number {
-  return model.batches.length === 0 ? 0 : model.batches.at(-1)!.lastOffset + 1
-}
 
 /**
  * Kafka's answer for one read: whole batches from the one holding `offset`, within maxBytes, all
@@ -67,16 +60,16 @@ function batchesOf(records: Buffer): ModelBatch[] {
   return batches
 }
 
-class AppendCommand implements fc.AsyncCommand<Model, Real> {
+class AppendCommand implements fc.AsyncCommand<Model, RealLog> {
   constructor(readonly count: number, readonly valueBytes: number) {}
   check(): boolean {
     return true
   }
-  async run(model: Model, real: Real): Promise<void> {
+  async run(model: Model, real: RealLog): Promise<void> {
     const records = buildRecordBatch(Array.from({ length: this.count }, () => ({ value: 'v'.repeat(this.valueBytes), timestamp: T0 })))
     const result = await real.log.appendAsLeader(records, { leaderEpoch: 1, nowMs: T0 })
     assert.equal(result.errorCode, ErrorCode.NONE)
-    const baseOffset = logEndOffset(model)
+    const baseOffset = modelLogEndOffset(model)
     model.batches.push({ baseOffset, lastOffset: baseOffset + this.count - 1, size: records.length })
   }
   toString(): string {
@@ -85,13 +78,13 @@ class AppendCommand implements fc.AsyncCommand<Model, Real> {
 }
 
 /** A consumer's fetch from where it stopped: maxBytes as given, or (exact) the next batch's size plus it. */
-class ConsumeCommand implements fc.AsyncCommand<Model, Real> {
+class ConsumeCommand implements fc.AsyncCommand<Model, RealLog> {
   constructor(readonly consumer: number, readonly bytes: number, readonly isExact: boolean, readonly minOneMessage: boolean) {}
   check(): boolean {
     return true
   }
-  async run(model: Model, real: Real): Promise<void> {
-    const offset = Math.min(model.cursors[this.consumer]!, logEndOffset(model))
+  async run(model: Model, real: RealLog): Promise<void> {
+    const offset = Math.min(model.cursors[this.consumer]!, modelLogEndOffset(model))
     const nextSize = model.batches.find((batch) => batch.lastOffset >= offset)?.size ?? 0
     const maxBytes = this.isExact ? Math.max(0, nextSize + this.bytes) : this.bytes
     const result = await real.log.read(offset, maxBytes, { minOneMessage: this.minOneMessage })
@@ -105,22 +98,6 @@ class ConsumeCommand implements fc.AsyncCommand<Model, Real> {
   }
 }
 
-class TruncateCommand implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly fraction: number) {}
-  check(model: Model): boolean {
-    return model.batches.length > 0
-  }
-  async run(model: Model, real: Real): Promise<void> {
-    const target = Math.floor(this.fraction * logEndOffset(model))
-    await real.log.truncateTo(target)
-    model.batches = model.batches.filter((batch) => batch.lastOffset < target)
-    assert.equal(real.log.logEndOffset, logEndOffset(model))
-  }
-  toString(): string {
-    return `truncate(${this.fraction.toFixed(2)})`
-  }
-}
-
 const commands = [
   fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 150 })).map(([count, bytes]) => new AppendCommand(count, bytes)),
   fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 150 })).map(([count, bytes]) => new AppendCommand(count, bytes)),
@@ -128,7 +105,7 @@ const commands = [
     .map(([consumer, maxBytes, minOne]) => new ConsumeCommand(consumer, maxBytes, false, minOne)),
   fc.tuple(fc.integer({ min: 0, max: CONSUMERS - 1 }), fc.integer({ min: -2, max: 2 }), fc.boolean())
     .map(([consumer, delta, minOne]) => new ConsumeCommand(consumer, delta, true, minOne)),
-  fc.double({ min: 0, max: 1, noNaN: true }).map((fraction) => new TruncateCommand(fraction)),
+  fc.double({ min: 0, max: 1, noNaN: true }).map((fraction) => new TruncateCommand<Model>(fraction)),
 ]
 
 const dirs: TmpDir[] = []
@@ -141,7 +118,7 @@ test('consumers continuing where their reads ended get what a fresh scan answers
     fc.asyncProperty(fc.commands(commands, { maxCommands: 60 }), async (sequence) => {
       const dir = tmpDir()
       dirs.push(dir)
-      const real: Real = { log: await PartitionLog.open(path.join(dir.path, 'positions-0'), config, { nowMs: clock.nowMs, hadCleanShutdown: true }) }
+      const real: RealLog = { log: await PartitionLog.open(path.join(dir.path, 'positions-0'), config, { nowMs: clock.nowMs, hadCleanShutdown: true }) }
       try {
         await fc.asyncModelRun(() => ({ model: { batches: [], cursors: new Array<number>(CONSUMERS).fill(0) }, real }), sequence)
       } finally {

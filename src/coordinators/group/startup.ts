@@ -67,25 +67,16 @@ export class OffsetsTopic {
   ) {}
 
   /**
-   * FindCoordinator's question: may clients be sent to the coordinators? False until the topic
-   * exists (when it does not, this starts creating it) and, for a topic created here, until this
-   * broker's partitions of it are loaded.
+   * Whether clients may be sent to the coordinators: once the topic exists and, for a topic created
+   * here, this broker's partitions of it are loaded. A missing topic is created first, and this
+   * waits for it (tens of ms), so the first group lookup on a fresh broker gets its coordinator
+   * instead of a retry: librdkafka backs off a whole second after COORDINATOR_NOT_AVAILABLE.
    */
-  ensureAvailable(): boolean {
+  async awaitAvailable(): Promise<boolean> {
     if (this.available || this.closed) return this.available
     this.creating ??= this.create().finally(() => {
       this.creating = null
     })
-    return false
-  }
-
-  /**
-   * ensureAvailable, but waiting for a creation it starts or finds in flight (tens of ms), so the
-   * first group lookup on a fresh broker gets its coordinator instead of a retry: librdkafka backs
-   * off a whole second after COORDINATOR_NOT_AVAILABLE.
-   */
-  async awaitAvailable(): Promise<boolean> {
-    if (this.ensureAvailable()) return true
     await this.creating
     return this.available
   }

@@ -24,14 +24,6 @@ type ResponsePartition = ResponseTopic['partitions'][number]
 
 const TOPIC_IDS_FROM = 13
 const SESSIONS_FROM = 7
-/*
- * gregor.fetch.response.max.bytes (16 MiB) bounds the record bytes of one
- * response, below fetch.max.bytes (55 MiB; librdkafka and Java ask for 50 MiB). Clients receive a response into one allocation; librdkafka's, above glibc's
- * mmap threshold (at most 32 MiB), lands in fresh pages each time: with 50 MB responses a
- * 128-partition consumer took twice the page faults (~6% of its CPU) and ran 5-15% slower, and it
- * waited longer for each response. The protocol lets a broker answer less than max_bytes (Kafka
- * does at segment ends); the client simply fetches again.
- */
 
 interface Wanted extends SessionPartition {
   /** Set when the topic (or topic id) is unknown: answered without reading. */
@@ -76,6 +68,10 @@ export const fetch: ApiHandler<FetchRequest, FetchResponse> = {
       })
     })
     const kafkaMaxBytes = Math.min(request.maxBytes, broker.config.fetchMaxBytes)
+    // gregor.fetch.response.max.bytes (16 MiB) sits below fetch.max.bytes (clients ask for 50 MiB):
+    // librdkafka receives a response into one allocation, which above glibc's mmap threshold lands
+    // in fresh pages every time (50 MB responses: twice the page faults, 5-15% slower consumers).
+    // The protocol lets a broker answer less than max_bytes; the client simply fetches again.
     const maxBytes = Math.min(kafkaMaxBytes, broker.config.gregorFetchResponseMaxBytes)
     // Kafka meets min_bytes with backlog beyond what one response carries. When Gregor's own bound
     // is what limits the response, a backlog filling half of it counts as enough, or a large
